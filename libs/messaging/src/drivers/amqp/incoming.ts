@@ -1,0 +1,83 @@
+/**
+ * Decoding deliveries into RPC requests and notifications, with oslo's checks: malformed bodies
+ * are rejected (never requeued) and logged; duplicates (by `_unique_id`) are dropped.
+ */
+import { gunzipSync } from 'node:zlib';
+import { MalformedMessage } from '../../errors.js';
+import { deserializeMessage, unpackContext, type Context, type JsonObject } from '../../wire/envelope.js';
+import type { RpcRequest } from '../contract.js';
+import type { Delivery } from './bus.js';
+
+export const GZIP_CONTENT_TYPE = 'application/x-gzip';
+
+/** The last N `_unique_id`s a listener has seen (oslo keeps 16). */
+export class DuplicateCache {
+  private readonly ids: string[] = [];
+  constructor(private readonly capacity = 16) {}
+
+  has(id: unknown): boolean {
+    return typeof id === 'string' && this.ids.includes(id);
+  }
+
+  add(id: unknown): void {
+    if (typeof id !== 'string') return;
+    this.ids.push(id);
+    if (this.ids.length > this.capacity) this.ids.shift();
+  }
+}
+
+export function decodeDelivery(delivery: Delivery): JsonObject {
+  let body: Buffer = delivery.body;
+  const compression = delivery.headers['compression'];
+  if (compression !== undefined) {
+    if (compression !== GZIP_CONTENT_TYPE) throw new MalformedMessage(`unsupported compression ${String(compression)}`);
+    try {
+      body = gunzipSync(body);
+    } catch (err) {
+      throw new MalformedMessage(`gzip body could not be decompressed: ${(err as Error).message}`);
+    }
+  }
+  return deserializeMessage(body);
+}
+
+export interface DecodedRequest {
+  ctxt: Context;
+  request: RpcRequest;
+  msgId: string | undefined;
+  replyQueue: string | undefined;
+  clientTimeout: number | null;
+  uniqueId: unknown;
+}
+
+/** Split an inner RPC message into context, reply address and the request itself. */
+export function splitRequest(message: JsonObject): DecodedRequest {
+  const ctxt = unpackContext(message);
+  const msgId = message['_msg_id'];
+  const replyQueue = message['_reply_q'];
+  const timeout = message['_timeout'];
+  const uniqueId = message['_unique_id'];
+  for (const key of ['_msg_id', '_reply_q', '_timeout', '_unique_id']) delete message[key];
+  const clientTimeout = typeof timeout === 'number' && Number.isFinite(timeout) && timeout > 0 ? timeout : null;
+  ctxt['client_timeout'] = clientTimeout;
+  return {
+    ctxt,
+    request: message as unknown as RpcRequest,
+    msgId: typeof msgId === 'string' ? msgId : undefined,
+    replyQueue: typeof replyQueue === 'string' ? replyQueue : undefined,
+    clientTimeout,
+    uniqueId,
+  };
+}
+
+/** What is wrong with a request, or undefined when the dispatcher can take it. */
+export function requestProblem(request: JsonObject): string | undefined {
+  const method = request['method'];
+  if (typeof method !== 'string' || method === '') return 'missing or non-string "method"';
+  const args = request['args'];
+  if (args !== undefined && (args === null || typeof args !== 'object' || Array.isArray(args))) return '"args" must be an object';
+  for (const key of ['namespace', 'version'] as const) {
+    const value = request[key];
+    if (value !== undefined && value !== null && typeof value !== 'string') return `"${key}" must be a string`;
+  }
+  return undefined;
+}
