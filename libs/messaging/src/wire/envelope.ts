@@ -2,7 +2,7 @@
  * The oslo.messaging wire format, in one place: the 2.0 envelope, context flattening, and the
  * keys a request, reply and notification carry on AMQP-style buses (§2.4-2.8 of the reference).
  */
-import { randomUUID } from 'node:crypto';
+import { randomFillSync } from 'node:crypto';
 import { MalformedMessage, UnsupportedEnvelopeVersion } from '../errors.js';
 
 export type Context = Record<string, unknown>;
@@ -12,59 +12,97 @@ export const ENVELOPE_VERSION_KEY = 'oslo.version';
 export const ENVELOPE_MESSAGE_KEY = 'oslo.message';
 export const ENVELOPE_VERSION = '2.0';
 
+/** Random bytes drawn in blocks: ids are made for every message, one syscall each would show. */
+const ID_POOL = Buffer.alloc(16 * 256);
+let idPoolOffset = ID_POOL.length;
+
 /** uuid4 without dashes, as oslo's `uuid.uuid4().hex` (message ids, unique ids, queue names). */
 export function uuidHex(): string {
-  return randomUUID().replaceAll('-', '');
+  if (idPoolOffset === ID_POOL.length) {
+    randomFillSync(ID_POOL);
+    idPoolOffset = 0;
+  }
+  const offset = idPoolOffset;
+  idPoolOffset += 16;
+  ID_POOL[offset + 6] = ((ID_POOL[offset + 6] as number) & 0x0f) | 0x40; // version 4
+  ID_POOL[offset + 8] = ((ID_POOL[offset + 8] as number) & 0x3f) | 0x80; // RFC 4122 variant
+  return ID_POOL.toString('hex', offset, offset + 16);
 }
 
 /**
  * Serialize like Python's `json.dumps` with its defaults: `", "` and `": "` separators and
  * non-ASCII escaped as `\uXXXX`. Byte-for-byte with oslo's own messages, which keeps captures
  * and diffs against Python peers readable; JSON parsers do not care either way.
+ * Written out by hand rather than post-processing JSON.stringify: it is on every message's path.
  */
 export function pythonJsonDumps(value: unknown): string {
-  const compact = JSON.stringify(value, jsonReplacer);
-  if (compact === undefined) return 'null';
-  return spaceSeparators(compact).replace(/[\u0080-\uffff]/g, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return dumpValue(value, 0) ?? 'null';
 }
 
-/** Dates travel as oslo's jsonutils writes them: ISO without zone, 6 fraction digits. */
-function jsonReplacer(this: unknown, key: string, value: unknown): unknown {
-  const raw = (this as Record<string, unknown>)[key];
-  if (raw instanceof Date) return formatIsoMicros(raw);
-  if (raw instanceof Set) return [...raw];
-  if (raw instanceof Map) return Object.fromEntries(raw);
-  if (typeof raw === 'bigint') return Number(raw);
-  return value;
+/** Deeper than this is taken for a cycle (cheaper than tracking every object on the path). */
+const MAX_DEPTH = 512;
+const NEEDS_ESCAPE = /["\\\u0000-\u001f\u0080-\uffff]/;
+const NON_ASCII = /[\u0080-\uffff]/g;
+
+function dumpString(text: string): string {
+  if (!NEEDS_ESCAPE.test(text)) return `"${text}"`;
+  return JSON.stringify(text).replace(NON_ASCII, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+/** undefined means "leave this key out" (functions, symbols, undefined), as JSON.stringify does. */
+function dumpValue(value: unknown, depth: number): string | undefined {
+  switch (typeof value) {
+    case 'string':
+      return dumpString(value);
+    case 'number':
+      return Number.isFinite(value) ? String(value) : 'null';
+    case 'boolean':
+      return value ? 'true' : 'false';
+    case 'bigint':
+      return value.toString();
+    case 'object':
+      break;
+    default:
+      return undefined;
+  }
+  if (value === null) return 'null';
+  if (depth > MAX_DEPTH) throw new TypeError('Converting circular (or too deeply nested) structure to JSON');
+  if (Array.isArray(value) || value instanceof Set) {
+    let out = '[';
+    let first = true;
+    for (const item of value) {
+      out += (first ? '' : ', ') + (dumpValue(item, depth + 1) ?? 'null');
+      first = false;
+    }
+    return `${out}]`;
+  }
+  if (value instanceof Date) return dumpString(formatIsoMicros(value));
+  if (value instanceof Map) return dumpObject(Object.fromEntries(value), depth);
+  const toJSON = (value as { toJSON?: unknown }).toJSON;
+  if (typeof toJSON === 'function') return dumpValue(toJSON.call(value), depth + 1);
+  return dumpObject(value as Record<string, unknown>, depth);
+}
+
+function dumpObject(object: Record<string, unknown>, depth: number): string {
+  let out = '{';
+  let first = true;
+  for (const key of Object.keys(object)) {
+    const dumped = dumpValue(object[key], depth + 1);
+    if (dumped === undefined) continue;
+    out += `${first ? '' : ', '}${dumpString(key)}: ${dumped}`;
+    first = false;
+  }
+  return `${out}}`;
 }
 
 export function formatIsoMicros(date: Date): string {
   return `${date.toISOString().slice(0, 23)}000`;
 }
 
-/** Insert a space after every `,` and `:` that is outside a string literal. */
-function spaceSeparators(json: string): string {
-  let out = '';
-  let start = 0;
-  let inString = false;
-  for (let i = 0; i < json.length; i++) {
-    const c = json.charCodeAt(i);
-    if (inString) {
-      if (c === 92 /* \ */) i++;
-      else if (c === 34 /* " */) inString = false;
-    } else if (c === 34) {
-      inString = true;
-    } else if (c === 44 /* , */ || c === 58 /* : */) {
-      out += json.slice(start, i + 1) + ' ';
-      start = i + 1;
-    }
-  }
-  return out + json.slice(start);
-}
-
 /** Wrap a message in the 2.0 envelope: the inner dict JSON-encoded a second time, as a string. */
 export function serializeEnvelope(message: JsonObject): string {
-  return pythonJsonDumps({ [ENVELOPE_VERSION_KEY]: ENVELOPE_VERSION, [ENVELOPE_MESSAGE_KEY]: pythonJsonDumps(message) });
+  // The inner text is pure ASCII already, so JSON.stringify quotes it exactly as Python would.
+  return `{"${ENVELOPE_VERSION_KEY}": "${ENVELOPE_VERSION}", "${ENVELOPE_MESSAGE_KEY}": ${JSON.stringify(pythonJsonDumps(message))}}`;
 }
 
 /** The legacy 1.0 form (`messaging` notification driver): the bare dict. */

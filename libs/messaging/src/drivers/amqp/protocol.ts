@@ -56,6 +56,8 @@ export class AmqpDriver implements Driver {
   protected readonly logger: Logger;
   private readonly replies: ReplyWaiter;
   private replyQueue: Promise<string> | undefined;
+  /** The reply queue's name once it exists: the common path of a call needs no await for it. */
+  private replyQueueName: string | undefined;
   private replyChannel: BusChannel | undefined;
   private readonly declared = new Set<string>();
   private readonly listeners = new Set<DriverListener>();
@@ -78,7 +80,7 @@ export class AmqpDriver implements Driver {
     const msgId = options.waitForReply ? uuidHex() : undefined;
     if (msgId) {
       message['_msg_id'] = msgId;
-      message['_reply_q'] = await this.ensureReplyQueue();
+      message['_reply_q'] = this.replyQueueName ?? (await this.ensureReplyQueue());
       message['_timeout'] = options.callMonitorTimeout ?? null;
     }
     message['_unique_id'] = uuidHex();
@@ -91,11 +93,11 @@ export class AmqpDriver implements Driver {
     try {
       if (target.fanout) {
         const fanout = fanoutExchangeName(topic);
-        await this.declareOnce(`x:${fanout}`, () => this.bus.declareExchange(fanout, 'fanout', fanoutExchangeOptions(this.options.topology)));
+        if (!this.declared.has(`x:${fanout}`)) await this.declareOnce(`x:${fanout}`, () => this.bus.declareExchange(fanout, 'fanout', fanoutExchangeOptions(this.options.topology)));
         await this.bus.publish(fanout, '', body.data, body.properties, { mandatory: false, retry: options.retry });
       } else {
         const routingKey = target.server ? serverQueueName(topic, target.server) : topic;
-        await this.declareOnce(`x:${exchange}`, () => this.bus.declareExchange(exchange, 'topic', controlExchangeOptions(this.options.topology)));
+        if (!this.declared.has(`x:${exchange}`)) await this.declareOnce(`x:${exchange}`, () => this.bus.declareExchange(exchange, 'topic', controlExchangeOptions(this.options.topology)));
         // With at-least-once the message must find a server's queue, so nothing is declared for it.
         if (this.options.declareQueuesOnSend && !mandatory) await this.declareBoundQueue(this.bus, routingKey, exchange, routingKey);
         const properties: PublishProperties = msgId ? { ...body.properties, expiration: String(Math.trunc((options.timeout ?? 60) * 1000)) } : body.properties;
@@ -115,7 +117,7 @@ export class AmqpDriver implements Driver {
     const msg: JsonObject = { ...message, _unique_id: uuidHex() };
     packContext(msg, ctxt);
     const body = this.encode(version === 2 ? serializeEnvelope(msg) : serializeUnenveloped(msg));
-    await this.declareOnce(`x:${exchange}`, () => this.bus.declareExchange(exchange, 'topic', controlExchangeOptions(this.options.topology)));
+    if (!this.declared.has(`x:${exchange}`)) await this.declareOnce(`x:${exchange}`, () => this.bus.declareExchange(exchange, 'topic', controlExchangeOptions(this.options.topology)));
     // The notifier declares the queue itself, so notifications wait for a consumer (§2.2).
     await this.declareBoundQueue(this.bus, topic, exchange, topic);
     await this.bus.publish(exchange, topic, body.data, body.properties, { mandatory: false, retry });
@@ -198,12 +200,13 @@ export class AmqpDriver implements Driver {
       await on.bindQueue(queue, exchange, key);
     };
     // Publisher-side declarations are cached; a listener's channel always declares (it may be new).
-    if (on === this.bus) await this.declareOnce(`q:${exchange}:${queue}:${key}`, declare);
-    else await declare();
+    if (on !== this.bus) return declare();
+    const cacheKey = `q:${exchange}:${queue}:${key}`;
+    if (!this.declared.has(cacheKey)) await this.declareOnce(cacheKey, declare);
   }
 
+  /** Callers test `declared` first, so the hot path of every send awaits nothing. */
   private async declareOnce(key: string, declare: () => Promise<void>): Promise<void> {
-    if (this.declared.has(key)) return;
     await declare();
     this.declared.add(key);
   }
@@ -238,12 +241,14 @@ export class AmqpDriver implements Driver {
           if (this.closed) return;
           this.logger.error('Reply consumer lost; failing pending calls', { queue, error: reason.message });
           this.replyQueue = undefined;
+          this.replyQueueName = undefined;
           this.replyChannel = undefined;
           this.replies.failAll(reason.message, reason);
         },
       },
     );
     this.replyChannel = channel;
+    this.replyQueueName = queue;
     return queue;
   }
 
@@ -257,7 +262,7 @@ export class AmqpDriver implements Driver {
       return;
     }
     const decoded = splitRequest(message);
-    const problem = requestProblem(message);
+    const problem = requestProblem(decoded.request as unknown as JsonObject);
     if (problem) {
       this.logger.error('Rejecting an RPC message that is not a valid request', { routingKey: delivery.routingKey, problem });
       delivery.reject(false);
@@ -295,7 +300,7 @@ export class AmqpDriver implements Driver {
       delivery.reject(false);
       return;
     }
-    const { ctxt, uniqueId } = splitRequest(message);
+    const { ctxt, uniqueId, request: notification } = splitRequest(message);
     if (duplicates.has(uniqueId)) {
       this.logger.warn('Dropping a duplicate notification', { uniqueId });
       delivery.ack();
@@ -304,7 +309,7 @@ export class AmqpDriver implements Driver {
     let settled = false;
     onNotification({
       ctxt,
-      message,
+      message: notification as unknown as JsonObject,
       acknowledge: async () => {
         if (settled) return;
         settled = true;

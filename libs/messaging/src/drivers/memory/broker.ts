@@ -44,7 +44,7 @@ class MemoryQueue {
   schedule(): void {
     if (this.scheduled || this.messages.length === 0 || this.consumers.length === 0) return;
     this.scheduled = true;
-    setImmediate(() => {
+    queueMicrotask(() => {
       this.scheduled = false;
       this.drain();
     });
