@@ -41,6 +41,7 @@ export function pythonJsonDumps(value: unknown): string {
 
 /** Deeper than this is taken for a cycle (cheaper than tracking every object on the path). */
 const MAX_DEPTH = 512;
+// eslint-disable-next-line no-control-regex -- control characters are exactly what needs escaping
 const NEEDS_ESCAPE = /["\\\u0000-\u001f\u0080-\uffff]/;
 const NON_ASCII = /[\u0080-\uffff]/g;
 
