@@ -1,6 +1,8 @@
 /**
  * Fjord benchmarks (not tests): `npm run bench [-- --scale 0.2]`. Each scenario set prints a
  * table; baselines run in the same process and the same run, so ratios are comparable.
+ * `npm run bench` builds @fjord/messaging first and measures the compiled JS, as apps run it
+ * (tsx's on-the-fly transform wraps every closure and would understate the library).
  */
 import { printTable } from './harness.js';
 import { benchMemory } from './memory.js';

@@ -51,13 +51,12 @@ export class Target {
     this.server = fields.server ?? undefined;
     this.fanout = fields.fanout ?? undefined;
     this.legacyNamespaces = Object.freeze([...legacy]);
+    this.acceptedNamespaces = Object.freeze([this.namespace, ...legacy.map((ns) => ns ?? undefined)]);
     Object.freeze(this);
   }
 
   /** `[namespace, ...legacyNamespaces]`: the namespaces an endpoint with this target accepts. */
-  get acceptedNamespaces(): ReadonlyArray<string | undefined> {
-    return [this.namespace, ...this.legacyNamespaces.map((ns) => ns ?? undefined)];
-  }
+  readonly acceptedNamespaces: ReadonlyArray<string | undefined>;
 
   with(overrides: TargetFields): Target {
     return new Target({

@@ -16,6 +16,21 @@ function parts(version: string): [number, number, number] {
  * requested minor not above ours; the revision counts only when the minors are equal.
  */
 export function versionIsCompatible(implVersion: string, requested: string): boolean {
+  const key = `${implVersion}|${requested}`;
+  let compatible = verdicts.get(key);
+  if (compatible === undefined) {
+    compatible = computeCompatible(implVersion, requested);
+    // Servers see a handful of distinct versions; the bound only guards against junk input.
+    if (verdicts.size > 1024) verdicts.clear();
+    verdicts.set(key, compatible);
+  }
+  return compatible;
+}
+
+/** Every dispatch asks this for every endpoint: remember the answers. */
+const verdicts = new Map<string, boolean>();
+
+function computeCompatible(implVersion: string, requested: string): boolean {
   const [impMajor, impMinor, impRev] = parts(implVersion);
   const [major, minor, rev] = parts(requested);
   if (major !== impMajor) return false;

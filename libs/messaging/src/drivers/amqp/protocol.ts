@@ -342,7 +342,8 @@ export class AmqpDriver implements Driver {
     if (this.options.compression === 'gzip') {
       return { data: gzipSync(text), properties: { headers: { compression: GZIP_CONTENT_TYPE } } };
     }
-    return { data: Buffer.from(text, 'utf8'), properties: {} };
+    // pythonJsonDumps escapes all non-ASCII, so latin1 gives the same bytes as utf8, faster.
+    return { data: Buffer.from(text, 'latin1'), properties: {} };
   }
 
   private track(channel: BusChannel, beforeClose?: () => Promise<void>): DriverListener {

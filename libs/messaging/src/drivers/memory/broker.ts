@@ -73,23 +73,43 @@ class MemoryQueue {
   }
 
   private toDelivery(message: StoredMessage): Delivery {
-    let settled = false;
-    const settle = (): boolean => {
-      if (settled) return false;
-      settled = true;
-      return true;
-    };
-    return {
-      body: message.body,
-      exchange: message.exchange,
-      routingKey: message.routingKey,
-      headers: message.headers,
-      redelivered: message.redelivered,
-      ack: () => void settle(),
-      reject: (requeue) => {
-        if (settle() && requeue) this.enqueue({ ...message, redelivered: true }, true);
-      },
-    };
+    return new MemoryDelivery(message, this);
+  }
+}
+
+/** One delivered message; a rejected-with-requeue message goes back to the head of its queue. */
+class MemoryDelivery implements Delivery {
+  private settled = false;
+
+  constructor(
+    private readonly message: StoredMessage,
+    private readonly queue: MemoryQueue,
+  ) {}
+
+  get body(): Buffer {
+    return this.message.body;
+  }
+  get exchange(): string {
+    return this.message.exchange;
+  }
+  get routingKey(): string {
+    return this.message.routingKey;
+  }
+  get headers(): Record<string, unknown> {
+    return this.message.headers;
+  }
+  get redelivered(): boolean {
+    return this.message.redelivered;
+  }
+
+  ack(): void {
+    this.settled = true;
+  }
+
+  reject(requeue: boolean): void {
+    if (this.settled) return;
+    this.settled = true;
+    if (requeue) this.queue.enqueue({ ...this.message, redelivered: true }, true);
   }
 }
 
@@ -98,6 +118,8 @@ interface MemoryExchange {
   autoDelete: boolean;
   /** routing key (binding key) -> queue names */
   bindings: Map<string, Set<string>>;
+  /** The binding keys with `*` or `#`, which need matching rather than a lookup. */
+  patterns: Set<string>;
 }
 
 export class MemoryBroker {
@@ -112,7 +134,7 @@ export class MemoryBroker {
       if (existing.type !== type) throw new Error(`PRECONDITION_FAILED - exchange ${name} is ${existing.type}, not ${type}`);
       return;
     }
-    this.exchanges.set(name, { type, autoDelete, bindings: new Map() });
+    this.exchanges.set(name, { type, autoDelete, bindings: new Map(), patterns: new Set() });
   }
 
   declareQueue(name: string, options: QueueOptions): boolean {
@@ -140,6 +162,7 @@ export class MemoryBroker {
     let bound = ex.bindings.get(routingKey);
     if (!bound) ex.bindings.set(routingKey, (bound = new Set()));
     bound.add(queue);
+    if (routingKey.includes('*') || routingKey.includes('#')) ex.patterns.add(routingKey);
   }
 
   deleteQueue(name: string): void {
@@ -150,7 +173,10 @@ export class MemoryBroker {
     for (const [exName, ex] of this.exchanges) {
       for (const [key, bound] of ex.bindings) {
         bound.delete(name);
-        if (bound.size === 0) ex.bindings.delete(key);
+        if (bound.size === 0) {
+          ex.bindings.delete(key);
+          ex.patterns.delete(key);
+        }
       }
       if (ex.autoDelete && ex.bindings.size === 0) this.exchanges.delete(exName);
     }
@@ -207,16 +233,24 @@ export class MemoryBroker {
     }
     const ex = this.exchanges.get(exchange);
     if (!ex) return [];
-    const names = new Set<string>();
-    if (ex.type === 'fanout') {
-      for (const bound of ex.bindings.values()) for (const name of bound) names.add(name);
-    } else {
-      for (const [key, bound] of ex.bindings) {
-        const match = ex.type === 'direct' ? key === routingKey : topicMatches(key, routingKey);
-        if (match) for (const name of bound) names.add(name);
+    const routed: MemoryQueue[] = [];
+    const add = (names: Set<string> | undefined) => {
+      if (!names) return;
+      for (const name of names) {
+        const queue = this.queues.get(name);
+        if (queue && !routed.includes(queue)) routed.push(queue);
       }
+    };
+    if (ex.type === 'fanout') {
+      for (const bound of ex.bindings.values()) add(bound);
+      return routed;
     }
-    return [...names].map((name) => this.queues.get(name)).filter((q): q is MemoryQueue => q !== undefined);
+    // oslo binds exact keys, so the direct lookup is the common case; patterns are the rest.
+    add(ex.bindings.get(routingKey));
+    if (ex.type === 'topic') {
+      for (const pattern of ex.patterns) if (topicMatches(pattern, routingKey)) add(ex.bindings.get(pattern));
+    }
+    return routed;
   }
 }
 
