@@ -228,9 +228,10 @@ describe('files', () => {
     expect(config({ files: [path] }).get('oslo_messaging_notifications', 'topics')).toEqual(['b', 'c']);
   });
 
-  it('keeps quotes in values', () => {
-    const path = iniFile('[DEFAULT]', 'control_exchange = "nova"');
-    expect(config({ files: [path] }).get('DEFAULT', 'control_exchange')).toBe('"nova"');
+  it('strips surrounding quotes from values, as oslo.config does', () => {
+    const path = iniFile('[DEFAULT]', 'control_exchange = "nova"', 'transport_url = \'rabbit://u:p@h:5672/\'');
+    expect(config({ files: [path] }).get('DEFAULT', 'control_exchange')).toBe('nova');
+    expect(config({ files: [path] }).get('DEFAULT', 'transport_url')).toBe('rabbit://u:p@h:5672/');
   });
 
   it('fails at load, naming a missing file', () => {

@@ -63,8 +63,10 @@ describe('parseIni', () => {
     ]);
   });
 
-  it('does not unquote values', () => {
-    expect(plain(parseIni('[s]\na = "quoted"\nb = \'single\'\nc = ""\n'))).toEqual({ s: { a: ['"quoted"'], b: ["'single'"], c: ['""'] } });
+  it('strips one pair of matching surrounding quotes, as oslo.config does', () => {
+    expect(plain(parseIni('[s]\na = "quoted"\nb = \'single\'\nc = ""\nd = "mis\'\ne = ""double""\n'))).toEqual({
+      s: { a: ['quoted'], b: ['single'], c: [''], d: ['"mis\''], e: ['"double"'] },
+    });
   });
 
   it('accepts empty values, CRLF line ends and a byte-order mark', () => {

@@ -95,5 +95,12 @@ function splitAssignment(line: string, fail: (message: string) => never): { key:
   const at = colon < 0 || (equal >= 0 && equal < colon) ? equal : colon;
   const key = line.slice(0, at).trim();
   if (key === '') fail('empty key');
-  return { key, value: line.slice(at + 1).trim() };
+  return { key, value: unquote(line.slice(at + 1).trim()) };
+}
+
+/** oslo.config strips one pair of matching surrounding quotes: `transport_url = "rabbit://..."` works there. */
+function unquote(value: string): string {
+  const first = value[0];
+  if (value.length >= 2 && (first === '"' || first === "'") && value.endsWith(first)) return value.slice(1, -1);
+  return value;
 }
