@@ -6,7 +6,7 @@ export * from './errors.js';
 export { Config } from './config/config.js';
 export type { ConfigSources, OptionSpec, OptionType } from './config/config.js';
 export { TransportURL, TransportHost } from './transport/url.js';
-export { Transport, getRpcTransport, getNotificationTransport } from './transport/transport.js';
+export { Transport, getRpcTransport, getNotificationTransport, setTransportDefaults } from './transport/transport.js';
 export type { TransportKind } from './transport/transport.js';
 export { registerDriver, registeredSchemes } from './drivers/registry.js';
 export type * from './drivers/contract.js';

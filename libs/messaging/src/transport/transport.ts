@@ -38,6 +38,16 @@ export interface TransportOptionsArg {
   logger?: Logger;
 }
 
+/**
+ * Change the default of `[DEFAULT] control_exchange` (oslo's set_transport_defaults): each
+ * project publishes to its own exchange (nova, cinder, ...) unless its config says otherwise.
+ */
+export function setTransportDefaults(conf: Config, controlExchange: string): void {
+  if (!(conf instanceof Config)) throw new InvalidArgument('conf must be a Config (from Config.load())');
+  if (typeof controlExchange !== 'string' || controlExchange === '') throw new InvalidArgument('controlExchange must be a non-empty string');
+  conf.setDefault('DEFAULT', 'control_exchange', controlExchange);
+}
+
 /** Build the RPC transport: `url`, else `[DEFAULT] transport_url`. */
 export async function getRpcTransport(conf?: Config, url?: string, options: TransportOptionsArg = {}): Promise<Transport> {
   const config = checkConf(conf);
