@@ -30,27 +30,8 @@ export { versionIsCompatible } from './rpc/version.js';
 export * from './notify/index.js';
 export { NoOpSerializer, JsonPayloadSerializer } from './serializer.js';
 export type { Serializer } from './serializer.js';
-export {
-  registerRemoteError,
-  unregisterRemoteErrors,
-  serializeRemoteException,
-  deserializeRemoteException,
-  PythonBuiltinError,
-  ValueError,
-  KeyError,
-  IndexError,
-  LookupError,
-  AttributeError,
-  RuntimeError,
-  NotImplementedError,
-  ZeroDivisionError,
-  AssertionError,
-  PermissionError,
-  FileNotFoundError,
-  OSError,
-  TimeoutError,
-  Exception,
-} from './wire/failure.js';
+export { registerRemoteError, unregisterRemoteErrors, serializeRemoteException, deserializeRemoteException } from './wire/failure.js';
+export * from './wire/python-errors.js';
 export type { RemoteOrigin } from './wire/failure.js';
 export type { Context, JsonObject } from './wire/envelope.js';
 export { createConsoleLogger, setDefaultLogger, getDefaultLogger } from './logging.js';

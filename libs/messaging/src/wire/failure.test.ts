@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { NoSuchMethod, RemoteError } from '../errors.js';
-import { KeyError, ValueError, deserializeRemoteException, registerRemoteError, serializeRemoteException, unregisterRemoteErrors } from './failure.js';
+import { deserializeRemoteException, registerRemoteError, serializeRemoteException, unregisterRemoteErrors } from './failure.js';
+import { KeyError, ValueError } from './python-errors.js';
 
 const samples = JSON.parse(readFileSync(new URL('./__fixtures__/oslo-wire-samples.json', import.meta.url), 'utf8')) as {
   failure_reply: { body: { 'oslo.message(parsed)': { failure: string } } };

@@ -6,6 +6,7 @@
  */
 import { InvalidArgument, MessagingError, RemoteError } from '../errors.js';
 import { pythonJsonDumps } from './envelope.js';
+import { BUILTIN_CLASSES, PYTHON_BUILTINS_MODULE, PythonBuiltinError } from './python-errors.js';
 
 /** An error rebuilt from a failure: where it came from and the remote traceback. */
 export interface RemoteOrigin {
@@ -15,51 +16,6 @@ export interface RemoteOrigin {
 }
 
 type ErrorClass = new (...args: never[]) => Error;
-
-export const PYTHON_BUILTINS_MODULE = 'builtins';
-
-/** Python builtin exceptions as JS classes, so failures from Python peers keep their type. */
-export class PythonBuiltinError extends Error {
-  readonly args: unknown[];
-  constructor(...args: unknown[]) {
-    super(args.length > 0 ? String(args[0]) : '');
-    this.args = args;
-    this.name = new.target.name;
-  }
-}
-export class ValueError extends PythonBuiltinError {}
-export class KeyError extends PythonBuiltinError {}
-export class IndexError extends PythonBuiltinError {}
-export class LookupError extends PythonBuiltinError {}
-export class AttributeError extends PythonBuiltinError {}
-export class RuntimeError extends PythonBuiltinError {}
-export class NotImplementedError extends PythonBuiltinError {}
-export class ZeroDivisionError extends PythonBuiltinError {}
-export class AssertionError extends PythonBuiltinError {}
-export class PermissionError extends PythonBuiltinError {}
-export class FileNotFoundError extends PythonBuiltinError {}
-export class OSError extends PythonBuiltinError {}
-export class TimeoutError extends PythonBuiltinError {}
-export class Exception extends PythonBuiltinError {}
-
-const BUILTIN_CLASSES: Record<string, ErrorClass> = {
-  ValueError,
-  KeyError,
-  IndexError,
-  LookupError,
-  AttributeError,
-  RuntimeError,
-  NotImplementedError,
-  ZeroDivisionError,
-  AssertionError,
-  PermissionError,
-  FileNotFoundError,
-  OSError,
-  TimeoutError,
-  Exception,
-  // JS natives with a Python builtin of the same name travel both ways as themselves.
-  TypeError,
-};
 
 /** module -> class name -> class */
 const registered = new Map<string, Map<string, ErrorClass>>();

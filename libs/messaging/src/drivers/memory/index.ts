@@ -42,12 +42,9 @@ function releaseBroker(virtualHost: string): void {
   }
 }
 
-class MemoryChannel implements BusChannel {
-  private readonly tags = new Set<string>();
-  private paused = false;
-  private closed = false;
-
-  constructor(private readonly broker: MemoryBroker) {}
+/** Declarations go straight to the broker, from the publisher and from listening channels alike. */
+abstract class MemoryTopology {
+  constructor(readonly broker: MemoryBroker) {}
 
   async declareExchange(name: string, type: ExchangeType, options: ExchangeOptions): Promise<void> {
     this.broker.declareExchange(name, type, options.autoDelete);
@@ -58,6 +55,13 @@ class MemoryChannel implements BusChannel {
   async bindQueue(queue: string, exchange: string, routingKey: string): Promise<void> {
     this.broker.bindQueue(queue, exchange, routingKey);
   }
+}
+
+class MemoryChannel extends MemoryTopology implements BusChannel {
+  private readonly tags = new Set<string>();
+  private paused = false;
+  private closed = false;
+
   async deleteQueue(name: string): Promise<void> {
     this.broker.deleteQueue(name);
   }
@@ -89,23 +93,16 @@ class MemoryChannel implements BusChannel {
   }
 }
 
-class MemoryBus implements Bus {
+class MemoryBus extends MemoryTopology implements Bus {
   private closed = false;
 
   constructor(
-    readonly broker: MemoryBroker,
+    broker: MemoryBroker,
     private readonly virtualHost: string,
-  ) {}
+  ) {
+    super(broker);
+  }
 
-  async declareExchange(name: string, type: ExchangeType, options: ExchangeOptions): Promise<void> {
-    this.broker.declareExchange(name, type, options.autoDelete);
-  }
-  async declareQueue(name: string, options: QueueOptions): Promise<void> {
-    this.broker.declareQueue(name, options);
-  }
-  async bindQueue(queue: string, exchange: string, routingKey: string): Promise<void> {
-    this.broker.bindQueue(queue, exchange, routingKey);
-  }
   async publish(exchange: string, routingKey: string, body: Buffer, properties: PublishProperties, options: PublishOptions): Promise<void> {
     const routed = this.broker.publish(exchange, routingKey, body, properties.headers ?? {}, properties.expiration);
     if (!routed && options.mandatory) {
