@@ -13,6 +13,8 @@ const registry = new Map<string, DriverLoader>();
 const builtins: Record<string, DriverLoader> = {
   memory: async () => (await import('./memory/index.js')).memoryDriver,
   fake: async () => (await import('./memory/index.js')).memoryDriver,
+  rabbit: async () => (await import('./rabbit/index.js')).rabbitDriver,
+  kombu: async () => (await import('./rabbit/index.js')).rabbitDriver,
 };
 
 /** Register (or replace) the driver for a URL scheme. */
