@@ -73,6 +73,10 @@ export interface Bus {
   bindQueue(queue: string, exchange: string, routingKey: string): Promise<void>;
   /** Publish on the sending connection; resolves once the broker has accepted it (confirms). */
   publish(exchange: string, routingKey: string, body: Buffer, properties: PublishProperties, options: PublishOptions): Promise<void>;
-  openChannel(purpose: string): Promise<BusChannel>;
+  /**
+   * A listening session. `retry` bounds how long its setup (declares, consume) waits for the
+   * broker (oslo's retry semantics); undefined waits forever, as listeners do.
+   */
+  openChannel(purpose: string, options?: { retry?: number | null | undefined }): Promise<BusChannel>;
   close(): Promise<void>;
 }

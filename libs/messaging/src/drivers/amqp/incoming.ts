@@ -2,7 +2,7 @@
  * Decoding deliveries into RPC requests and notifications, with oslo's checks: malformed bodies
  * are rejected (never requeued) and logged; duplicates (by `_unique_id`) are dropped.
  */
-import { gunzipSync } from 'node:zlib';
+import { gunzipSync, inflateSync } from 'node:zlib';
 import { MalformedMessage } from '../../errors.js';
 import { deserializeMessage, type Context, type JsonObject } from '../../wire/envelope.js';
 import type { RpcRequest } from '../contract.js';
@@ -32,9 +32,10 @@ export function decodeDelivery(delivery: Delivery): JsonObject {
   if (compression !== undefined) {
     if (compression !== GZIP_CONTENT_TYPE) throw new MalformedMessage(`unsupported compression ${String(compression)}`);
     try {
-      body = gunzipSync(body);
+      // kombu writes zlib streams under this name; a real gzip file (1f 8b) is accepted as well.
+      body = body[0] === 0x1f && body[1] === 0x8b ? gunzipSync(body) : inflateSync(body);
     } catch (err) {
-      throw new MalformedMessage(`gzip body could not be decompressed: ${(err as Error).message}`);
+      throw new MalformedMessage(`compressed body could not be decompressed: ${(err as Error).message}`);
     }
   }
   return deserializeMessage(body);

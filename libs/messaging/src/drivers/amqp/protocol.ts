@@ -4,7 +4,7 @@
  * `memory://` (in-process broker) and `rabbit://` (amqplib), so the unit tests on memory
  * exercise the same code that talks to RabbitMQ.
  */
-import { gzipSync } from 'node:zlib';
+import { deflateSync } from 'node:zlib';
 import { InvalidTarget, MessagingError } from '../../errors.js';
 import type { Logger } from '../../logging.js';
 import type { Target } from '../../rpc/target.js';
@@ -80,7 +80,7 @@ export class AmqpDriver implements Driver {
     const msgId = options.waitForReply ? uuidHex() : undefined;
     if (msgId) {
       message['_msg_id'] = msgId;
-      message['_reply_q'] = this.replyQueueName ?? (await this.ensureReplyQueue());
+      message['_reply_q'] = this.replyQueueName ?? (await this.ensureReplyQueue(options.retry));
       message['_timeout'] = options.callMonitorTimeout ?? null;
     }
     message['_unique_id'] = uuidHex();
@@ -211,17 +211,30 @@ export class AmqpDriver implements Driver {
     this.declared.add(key);
   }
 
-  private ensureReplyQueue(): Promise<string> {
-    this.replyQueue ??= this.createReplyQueue().catch((err: unknown) => {
+  /** `retry` of the call that creates the queue bounds the wait for the broker (oslo waits forever here). */
+  private ensureReplyQueue(retry: number | null | undefined): Promise<string> {
+    this.replyQueue ??= this.createReplyQueue(retry).catch((err: unknown) => {
       this.replyQueue = undefined;
       throw err;
     });
     return this.replyQueue;
   }
 
-  private async createReplyQueue(): Promise<string> {
+  private async createReplyQueue(retry: number | null | undefined): Promise<string> {
     const queue = `reply_${uuidHex()}`;
-    const channel = await this.bus.openChannel('reply');
+    const channel = await this.bus.openChannel('reply', { retry });
+    try {
+      await this.consumeReplies(channel, queue);
+    } catch (err) {
+      await channel.close().catch(() => undefined);
+      throw err;
+    }
+    this.replyChannel = channel;
+    this.replyQueueName = queue;
+    return queue;
+  }
+
+  private async consumeReplies(channel: BusChannel, queue: string): Promise<void> {
     await channel.declareQueue(queue, transientQueueOptions(this.options.topology));
     await channel.consume(
       queue,
@@ -240,16 +253,16 @@ export class AmqpDriver implements Driver {
         onCancel: (reason) => {
           if (this.closed) return;
           this.logger.error('Reply consumer lost; failing pending calls', { queue, error: reason.message });
+          const lost = this.replyChannel;
           this.replyQueue = undefined;
           this.replyQueueName = undefined;
           this.replyChannel = undefined;
           this.replies.failAll(reason.message, reason);
+          // The next call makes a new reply queue on a new channel; this one would idle forever.
+          void lost?.close().catch((err: unknown) => this.logger.debug('Closing the lost reply channel failed', { err }));
         },
       },
     );
-    this.replyChannel = channel;
-    this.replyQueueName = queue;
-    return queue;
   }
 
   private onRequestDelivery(delivery: Delivery, duplicates: DuplicateCache, onRequest: (request: IncomingRpc) => void): void {
@@ -340,7 +353,8 @@ export class AmqpDriver implements Driver {
 
   private encode(text: string): { data: Buffer; properties: PublishProperties } {
     if (this.options.compression === 'gzip') {
-      return { data: gzipSync(text), properties: { headers: { compression: GZIP_CONTENT_TYPE } } };
+      // kombu's "application/x-gzip" is zlib.compress: a zlib stream (78 9c ...), not a gzip file.
+      return { data: deflateSync(text), properties: { headers: { compression: GZIP_CONTENT_TYPE } } };
     }
     // pythonJsonDumps escapes all non-ASCII, so latin1 gives the same bytes as utf8, faster.
     return { data: Buffer.from(text, 'latin1'), properties: {} };

@@ -88,9 +88,9 @@ export class RabbitBus implements Bus {
     }
   }
 
-  async openChannel(purpose: string): Promise<BusChannel> {
+  async openChannel(purpose: string, options: { retry?: number | null | undefined } = {}): Promise<BusChannel> {
     if (this.closed) throw new TransportClosed('the rabbit transport is cleaned up');
-    const channel = new RabbitChannel(purpose, this.addresses, this.settings, this.logger, (closed) => this.channels.delete(closed));
+    const channel = new RabbitChannel(purpose, this.addresses, this.settings, this.logger, (closed) => this.channels.delete(closed), options.retry);
     this.channels.add(channel);
     return channel;
   }

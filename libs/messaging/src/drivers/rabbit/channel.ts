@@ -3,7 +3,8 @@
  * declared and its consumers, all re-created after a reconnect.
  *
  * Operations wait for the connection without limit, as oslo's listeners do: a server started
- * while the broker is down starts once the broker is back. A refusal by the broker (e.g. 406 on
+ * while the broker is down starts once the broker is back. A channel opened with a `retry`
+ * (a call's reply queue) gives up its setup after that many tries instead. A refusal by the broker (e.g. 406 on
  * a queue declared with other flags) is not retried: it rejects with RabbitOperationRefused
  * naming the entity and its flags, and the channel it closed is replaced on the same connection.
  */
@@ -32,6 +33,7 @@ export class RabbitChannel implements BusChannel {
     private readonly settings: ConnectionSettings,
     private readonly logger: Logger,
     private readonly onShutdown: (channel: RabbitChannel) => void,
+    private readonly setupRetry?: number | null,
   ) {
     const consumeArguments = settings.cancelOnFailover ? { 'x-cancel-on-ha-failover': true } : {};
     this.consumers = new Consumers(purpose, logger, consumeArguments);
@@ -80,7 +82,7 @@ export class RabbitChannel implements BusChannel {
 
   async consume(queue: string, onDelivery: (delivery: Delivery) => void, options: ConsumeOptions = {}): Promise<string> {
     const consumer = this.consumers.add(queue, onDelivery, options.onCancel);
-    const budget = new RetryBudget(undefined);
+    const budget = new RetryBudget(this.setupRetry);
     for (;;) {
       const record = await this.connection.acquire(budget);
       if (!this.consumers.isActive(consumer) || consumer.generation === record.generation) return consumer.tag;
@@ -139,7 +141,7 @@ export class RabbitChannel implements BusChannel {
 
   private async declare(declaration: Declaration): Promise<void> {
     const previous = this.topology.remember(declaration);
-    const budget = new RetryBudget(undefined);
+    const budget = new RetryBudget(this.setupRetry);
     for (;;) {
       const record = await this.connection.acquire(budget);
       try {

@@ -81,6 +81,10 @@ describe.skipIf(!available)('rabbit:// under failure', () => {
       const again = Date.now();
       await expect(getRpcClient(dead, { topic: 't' }, { retry: 1 }).cast({}, 'x')).rejects.toThrow(/after 1 tries/);
       expect(Date.now() - again).toBeGreaterThanOrEqual(900);
+      // A call honours retry too, although it must first set up its reply queue.
+      const call = Date.now();
+      await expect(getRpcClient(dead, { topic: 't' }, { retry: 0, timeout: 30 }).call({}, 'x')).rejects.toBeInstanceOf(MessageDeliveryFailure);
+      expect(Date.now() - call).toBeLessThan(1000);
     } finally {
       await dead.cleanup();
     }
