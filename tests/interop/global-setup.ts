@@ -1,0 +1,30 @@
+/**
+ * Once per vitest run: probe for RabbitMQ and Python oslo.messaging (the test files decide from
+ * this probe whether to run, skip or fail), give the run an id that prefixes every name it
+ * declares, and afterwards sweep whatever the run left on the broker.
+ */
+import { randomBytes } from 'node:crypto';
+import type { TestProject } from 'vitest/node';
+import { NAME_PREFIX } from './src/env.js';
+import { probeInterop } from './src/probe.js';
+import { deleteExchangesWithPrefix, deleteOrphanReplyQueues, deleteQueuesWithPrefix, replyQueueNames } from './src/rabbit-admin.js';
+
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const runId = randomBytes(3).toString('hex');
+  const probe = await probeInterop();
+  project.provide('interopProbe', probe);
+  project.provide('interopRunId', runId);
+  if (probe.osloVersion) console.log(`interop: Python oslo.messaging ${probe.osloVersion}, run id ${runId}`);
+  if (probe.managementProblem) return async () => undefined;
+  const replyQueuesBefore = await replyQueueNames();
+
+  return async () => {
+    // Each file cleans up after itself; this only catches what a crashed file left behind.
+    const prefix = `${NAME_PREFIX}${runId}_`;
+    const queues = await deleteQueuesWithPrefix(prefix);
+    await deleteExchangesWithPrefix(prefix);
+    const replies = await deleteOrphanReplyQueues(replyQueuesBefore);
+    if (queues.length > 0) console.warn(`interop: swept ${queues.length} queue(s) a test file left behind: ${queues.join(', ')}`);
+    if (replies.length > 0) console.log(`interop: deleted ${replies.length} unused reply queue(s) created during the run`);
+  };
+}

@@ -1,0 +1,19 @@
+/** Where the interop peers live and which broker they share; every value can be overridden. */
+import { fileURLToPath } from 'node:url';
+
+/** The broker both sides use. */
+export const RABBIT_URL = process.env['FJORD_INTEROP_RABBIT_URL'] ?? 'rabbit://guest:guest@127.0.0.1:5672/';
+/** RabbitMQ's management API, used to inspect and delete what the tests declared. */
+export const MANAGEMENT_URL = process.env['FJORD_INTEROP_MANAGEMENT_URL'] ?? 'http://guest:guest@127.0.0.1:15672';
+/**
+ * Debian's interpreter: the apt package python3-oslo.messaging is installed for it only (a
+ * pyenv python3 earlier on PATH does not see it).
+ */
+export const PYTHON = process.env['FJORD_INTEROP_PYTHON'] ?? '/usr/bin/python3';
+/** tools/interop: the Python peers. */
+export const PEERS_DIR = fileURLToPath(new URL('../../../tools/interop/', import.meta.url));
+
+/** Every entity a run declares starts with this, so the run can delete exactly its own. */
+export const NAME_PREFIX = 'fjord_interop_';
+
+export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));

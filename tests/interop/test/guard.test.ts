@@ -1,0 +1,43 @@
+/**
+ * The policy of requireRabbitAndOslo(), without a broker: run when everything is there, skip
+ * loudly on a developer machine, fail under CI.
+ */
+import { describe, expect, it, vi } from 'vitest';
+import { decide, isCi, probeProblems, type InteropProbe } from '../src/probe.js';
+
+const missing: InteropProbe = {
+  rabbitProblem: 'RabbitMQ: cannot connect to 127.0.0.1:5672 (ECONNREFUSED)',
+  pythonProblem: 'oslo.messaging: `/usr/bin/python3 -c "import oslo_messaging"` failed: ModuleNotFoundError',
+};
+
+describe('requireRabbitAndOslo policy', () => {
+  it('runs when RabbitMQ, its management API and oslo.messaging are all there', () => {
+    const warn = vi.fn();
+    expect(decide({ osloVersion: '14.0.3' }, { CI: 'true' }, warn)).toBe(true);
+    expect(warn).not.toHaveBeenCalled();
+  });
+
+  it('skips with a loud warning naming every missing piece outside CI', () => {
+    const warn = vi.fn();
+    expect(decide(missing, {}, warn)).toBe(false);
+    expect(warn).toHaveBeenCalledOnce();
+    const message = String(warn.mock.calls[0]![0]);
+    expect(message).toMatch(/SKIPPING the oslo.messaging interop suite/);
+    expect(message).toContain(missing.rabbitProblem);
+    expect(message).toContain(missing.pythonProblem);
+    expect(message).toMatch(/tools\/brokers\/rabbitmq\.sh/);
+  });
+
+  it('fails under CI instead of skipping', () => {
+    const warn = vi.fn();
+    expect(() => decide(missing, { CI: 'true' }, warn)).toThrow(/cannot run under CI \(CI=true\)[\s\S]*cannot connect to 127\.0\.0\.1:5672[\s\S]*import oslo_messaging/);
+    expect(() => decide({ managementProblem: 'management API answered 401' }, { CI: '1' }, warn)).toThrow(/management API answered 401/);
+    expect(warn).not.toHaveBeenCalled();
+  });
+
+  it('reads CI as most CI systems set it', () => {
+    expect([isCi({ CI: 'true' }), isCi({ CI: '1' }), isCi({ CI: 'TRUE' }), isCi({ CI: 'woodpecker' })]).toEqual([true, true, true, true]);
+    expect([isCi({}), isCi({ CI: '' }), isCi({ CI: 'false' }), isCi({ CI: '0' })]).toEqual([false, false, false, false]);
+    expect(probeProblems({ ...missing, osloVersion: undefined })).toHaveLength(2);
+  });
+});

@@ -1,0 +1,68 @@
+#!/usr/bin/python3
+"""An oslo.messaging 14.x notifier for the Fjord interop tests.
+
+Usage: /usr/bin/python3 oslo_notifier.py --url rabbit://guest:guest@127.0.0.1:5672/ \
+           [--publisher-id probe.host1] [--driver messagingv2] [--topics T_n[,T2_n]]
+
+Prints {"ready": true}, then reads one JSON command per line on stdin:
+  {"id": 1, "op": "notify", "priority": "info" | "warn" | "warning" | "error" | ...,
+   "event_type": "...", "payload": ..., "ctxt": {...},
+   "publisher_id": ..., "driver": ..., "topics": [...]}      (the last three override the flags)
+and answers {"id": 1, "ok": true} once oslo handed the message to the broker
+(oslo's notifier swallows and logs send errors, as it does in production).
+"""
+import argparse
+import os
+import sys
+import threading
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+from fjord_interop import common  # noqa: E402
+
+PRIORITIES = ('audit', 'debug', 'info', 'warn', 'warning', 'error', 'critical', 'sample')
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('--url', required=True)
+    parser.add_argument('--publisher-id', default='interop.python')
+    parser.add_argument('--driver', default='messagingv2', choices=('messagingv2', 'messaging'))
+    parser.add_argument('--topics', default='notifications', help='comma-separated')
+    opts = parser.parse_args()
+
+    common.install_exit_handlers()
+    conf = common.init_config()
+    import oslo_messaging as om
+
+    transport = om.get_notification_transport(conf, url=opts.url)
+    notifiers = {}
+    lock = threading.Lock()
+
+    def notifier_for(publisher_id, driver, topics):
+        key = (publisher_id, driver, tuple(topics))
+        with lock:
+            if key not in notifiers:
+                notifiers[key] = om.Notifier(transport, publisher_id=publisher_id, driver=driver,
+                                             topics=list(topics), retry=3)
+            return notifiers[key]
+
+    def handle(cmd):
+        if cmd.get('op') != 'notify':
+            raise ValueError('unknown op %r' % cmd.get('op'))
+        priority = cmd.get('priority', 'info')
+        if priority not in PRIORITIES:
+            raise ValueError('unknown priority %r' % priority)
+        topics = cmd.get('topics') or opts.topics.split(',')
+        notifier = notifier_for(cmd.get('publisher_id', opts.publisher_id),
+                                cmd.get('driver', opts.driver), topics)
+        getattr(notifier, priority)(cmd.get('ctxt') or {}, cmd['event_type'], cmd.get('payload'))
+        return {'ok': True}
+
+    common.emit({'ready': True, 'pid': os.getpid()})
+    # One at a time, so notifications leave in the order the test sent them.
+    common.stdin_commands(handle, threaded=False)
+
+
+if __name__ == '__main__':
+    main()
