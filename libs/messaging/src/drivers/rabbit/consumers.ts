@@ -16,6 +16,7 @@ import type { Channel, ConsumeMessage } from 'amqplib';
 import { MessageDeliveryFailure } from '../../errors.js';
 import type { Logger } from '../../logging.js';
 import type { Delivery } from '../amqp/bus.js';
+import { AckBatcher } from './ack-batcher.js';
 import type { ChannelRecord } from './connection.js';
 import { RabbitOperationRefused, classifyOperationError, errorMessage } from './errors.js';
 
@@ -41,6 +42,8 @@ export class Consumers {
   private readonly backlog: Buffered[] = [];
   private unsettled = 0;
   private settledWaiters: Array<() => void> = [];
+  /** One per channel: acks are coalesced per channel, delivery tags being per channel. */
+  private readonly ackBatchers = new WeakMap<Channel, AckBatcher>();
 
   constructor(
     private readonly purpose: string,
@@ -190,6 +193,10 @@ export class Consumers {
 
   private wrap(record: ChannelRecord<Channel>, message: ConsumeMessage): Delivery {
     this.unsettled++;
+    let batcher = this.ackBatchers.get(record.channel);
+    if (!batcher) this.ackBatchers.set(record.channel, (batcher = new AckBatcher(record.channel)));
+    const acks = batcher;
+    acks.delivered(message);
     let settled = false;
     const settle = (action: () => void): void => {
       if (settled) return;
@@ -204,8 +211,8 @@ export class Consumers {
       routingKey: message.fields.routingKey,
       headers: (message.properties.headers as Record<string, unknown> | undefined) ?? {},
       redelivered: message.fields.redelivered,
-      ack: () => settle(() => record.channel.ack(message)),
-      reject: (requeue: boolean) => settle(() => record.channel.reject(message, requeue)),
+      ack: () => settle(() => acks.ack(message)),
+      reject: (requeue: boolean) => settle(() => acks.reject(message, requeue)),
     };
   }
 
