@@ -5,9 +5,14 @@
  */
 import { randomUUID } from 'node:crypto';
 import amqp from 'amqplib';
-import { concurrent, sequential, type Result } from './harness.js';
+import { sequential } from './harness.js';
 
-export async function benchRawAmqplib(url: string, calls: number, inFlight: number): Promise<Result[]> {
+export interface CallRig {
+  call(): Promise<unknown>;
+  close(): Promise<void>;
+}
+
+export async function openRawAmqplibRig(url: string): Promise<CallRig> {
   const queue = `bench_raw_${randomUUID()}`;
   const serverConnection = await amqp.connect(url, { noDelay: true });
   const serverChannel = await serverConnection.createChannel();
@@ -43,14 +48,67 @@ export async function benchRawAmqplib(url: string, calls: number, inFlight: numb
       pending.set(correlationId, resolve);
       clientChannel.sendToQueue(queue, body, { replyTo: 'amq.rabbitmq.reply-to', correlationId });
     });
-
   await sequential('warm-up', 500, call);
-  const results = [
-    await sequential('raw amqplib request/reply, sequential', calls, call),
-    await concurrent(`raw amqplib request/reply, ${inFlight} in flight`, calls * 2, inFlight, call),
-  ];
-  await clientConnection.close();
-  await serverChannel.deleteQueue(queue);
-  await serverConnection.close();
-  return results;
+  return {
+    call,
+    close: async () => {
+      await clientConnection.close();
+      await serverChannel.deleteQueue(queue);
+      await serverConnection.close();
+    },
+  };
+}
+
+/**
+ * A second baseline: raw amqplib doing what oslo's protocol requires of every client — publisher
+ * confirms, a named reply queue with manual acks, mandatory replies, the topic exchange, and
+ * oslo's message properties with a per-call expiration. The gap between the two baselines is
+ * the price of wire compatibility; the gap between this one and Fjord is Fjord's own.
+ */
+export async function openRawOsloSemanticsRig(url: string): Promise<CallRig> {
+  const queue = `bench_rawoslo_${randomUUID()}`;
+  const exchange = `bench_rawoslo_x_${randomUUID()}`;
+  const properties = { contentType: 'application/json', contentEncoding: 'utf-8', deliveryMode: 2, priority: 0, headers: {} };
+  const serverListen = await amqp.connect(url, { noDelay: true });
+  const serverSend = await amqp.connect(url, { noDelay: true });
+  const listenChannel = await serverListen.createChannel();
+  const replyChannel = await serverSend.createConfirmChannel();
+  await listenChannel.assertExchange(exchange, 'topic', { durable: false, autoDelete: true });
+  await listenChannel.assertQueue(queue, { autoDelete: true });
+  await listenChannel.bindQueue(queue, exchange, queue);
+  await listenChannel.consume(queue, (msg) => {
+    if (!msg) return;
+    listenChannel.ack(msg);
+    replyChannel.publish('', msg.properties.replyTo as string, msg.content, { ...properties, mandatory: true, correlationId: msg.properties.correlationId as string }, () => undefined);
+  });
+
+  const clientSend = await amqp.connect(url, { noDelay: true });
+  const clientListen = await amqp.connect(url, { noDelay: true });
+  const requestChannel = await clientSend.createConfirmChannel();
+  const repliesChannel = await clientListen.createChannel();
+  const { queue: replyQueue } = await repliesChannel.assertQueue('', { exclusive: true, arguments: { 'x-expires': 1_800_000 } });
+  const pending = new Map<string, () => void>();
+  await repliesChannel.consume(replyQueue, (msg) => {
+    if (!msg) return;
+    repliesChannel.ack(msg);
+    const done = pending.get(msg.properties.correlationId as string);
+    pending.delete(msg.properties.correlationId as string);
+    done?.();
+  });
+  const body = Buffer.from(JSON.stringify({ method: 'echo', args: { value: { id: 42, name: 'instance-0001', flavor: 'm1.small' } } }));
+  let counter = 0;
+  const call = () =>
+    new Promise<void>((resolve) => {
+      const correlationId = String(++counter);
+      pending.set(correlationId, resolve);
+      requestChannel.publish(exchange, queue, body, { ...properties, expiration: '30000', replyTo: replyQueue, correlationId }, () => undefined);
+    });
+  await sequential('warm-up', 500, call);
+  return {
+    call,
+    close: async () => {
+      await Promise.all([clientSend.close(), clientListen.close(), serverSend.close()]);
+      await serverListen.close();
+    },
+  };
 }

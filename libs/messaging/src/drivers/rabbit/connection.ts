@@ -17,6 +17,7 @@ import type { Logger } from '../../logging.js';
 import { RabbitOperationRefused, errorMessage } from './errors.js';
 import type { ConnectionSettings } from './settings.js';
 import { HostRotation, amqpConnectArgs, connectionName, describeAddress, type BrokerAddress } from './url.js';
+import { batchSocketWrites } from './write-batching.js';
 
 /** A channel instance; `open` turns false for good when it closes, whatever the cause. */
 export interface ChannelRecord<C extends Channel> {
@@ -183,6 +184,7 @@ export class SelfHealingConnection<C extends Channel> {
     if (!connection) {
       const args = amqpConnectArgs(address, this.settings, this.name);
       connection = await connect(args.url, args.socket);
+      if (!batchSocketWrites(connection)) this.logger.debug('amqplib internals changed: socket writes are not batched', { purpose: this.owner.purpose });
       if (this.closed) {
         await closeQuietly(connection);
         return;
