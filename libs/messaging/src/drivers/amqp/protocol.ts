@@ -266,14 +266,8 @@ export class AmqpDriver implements Driver {
   }
 
   private onRequestDelivery(delivery: Delivery, duplicates: DuplicateCache, onRequest: (request: IncomingRpc) => void): void {
-    let message: JsonObject;
-    try {
-      message = decodeDelivery(delivery);
-    } catch (err) {
-      this.logger.error('Rejecting a malformed RPC message', { routingKey: delivery.routingKey, error: (err as Error).message });
-      delivery.reject(false);
-      return;
-    }
+    const message = this.decodeOrReject(delivery, 'RPC message');
+    if (!message) return;
     const decoded = splitRequest(message);
     const problem = requestProblem(decoded.request as unknown as JsonObject);
     if (problem) {
@@ -305,14 +299,8 @@ export class AmqpDriver implements Driver {
   }
 
   private onNotificationDelivery(delivery: Delivery, duplicates: DuplicateCache, onNotification: (n: IncomingNotification) => void): void {
-    let message: JsonObject;
-    try {
-      message = decodeDelivery(delivery);
-    } catch (err) {
-      this.logger.error('Rejecting a malformed notification', { routingKey: delivery.routingKey, error: (err as Error).message });
-      delivery.reject(false);
-      return;
-    }
+    const message = this.decodeOrReject(delivery, 'notification');
+    if (!message) return;
     const { ctxt, uniqueId, request: notification } = splitRequest(message);
     if (duplicates.has(uniqueId)) {
       this.logger.warn('Dropping a duplicate notification', { uniqueId });
@@ -335,6 +323,17 @@ export class AmqpDriver implements Driver {
         delivery.reject(true);
       },
     });
+  }
+
+  /** A body that cannot be decoded is rejected without requeue (never redelivered) and logged. */
+  private decodeOrReject(delivery: Delivery, what: string): JsonObject | undefined {
+    try {
+      return decodeDelivery(delivery);
+    } catch (err) {
+      this.logger.error(`Rejecting a malformed ${what}`, { routingKey: delivery.routingKey, error: (err as Error).message });
+      delivery.reject(false);
+      return undefined;
+    }
   }
 
   private reply(replyQueue: string, msgId: string, reply: RpcReply, ending: boolean): Promise<void> {

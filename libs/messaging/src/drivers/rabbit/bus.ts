@@ -10,16 +10,16 @@
 import type { ChannelModel, ConfirmChannel } from 'amqplib';
 import { MessageDeliveryFailure, TransportClosed } from '../../errors.js';
 import type { Logger } from '../../logging.js';
-import type { Bus, BusChannel, ExchangeOptions, ExchangeType, PublishOptions, PublishProperties, QueueOptions } from '../amqp/bus.js';
+import type { Bus, BusChannel, PublishOptions, PublishProperties } from '../amqp/bus.js';
 import { RabbitChannel } from './channel.js';
 import { RetryBudget, SelfHealingConnection, type ChannelRecord } from './connection.js';
-import { DeclaredTopology, applyDeclaration, replayDeclarations, type Declaration } from './declarations.js';
+import { DeclaredTopology, DeclaresTopology, applyDeclaration, replayDeclarations, type Declaration } from './declarations.js';
 import { ConnectionLost, RabbitOperationRefused, errorMessage } from './errors.js';
 import { ConfirmedPublisher } from './publisher.js';
 import type { ConnectionSettings } from './settings.js';
 import { HostRotation, type BrokerAddress } from './url.js';
 
-export class RabbitBus implements Bus {
+export class RabbitBus extends DeclaresTopology implements Bus {
   private readonly addresses: readonly BrokerAddress[];
   private readonly topology = new DeclaredTopology();
   private readonly sender: SelfHealingConnection<ConfirmChannel>;
@@ -32,6 +32,7 @@ export class RabbitBus implements Bus {
     private readonly settings: ConnectionSettings,
     private readonly logger: Logger,
   ) {
+    super();
     // Shuffled once per transport, as oslo hands kombu its failover list.
     this.addresses = HostRotation.shuffled(addresses);
     this.sender = new SelfHealingConnection<ConfirmChannel>(
@@ -50,18 +51,6 @@ export class RabbitBus implements Bus {
   /** oslo's connection_name of every connection this bus has open (sender first). */
   get connectionNames(): string[] {
     return [this.sender.name, ...[...this.channels].map((channel) => channel.connectionName)];
-  }
-
-  declareExchange(name: string, type: ExchangeType, options: ExchangeOptions): Promise<void> {
-    return this.declare({ kind: 'exchange', name, type, options });
-  }
-
-  declareQueue(name: string, options: QueueOptions): Promise<void> {
-    return this.declare({ kind: 'queue', name, options });
-  }
-
-  bindQueue(queue: string, exchange: string, routingKey: string): Promise<void> {
-    return this.declare({ kind: 'binding', queue, exchange, routingKey });
   }
 
   async publish(exchange: string, routingKey: string, body: Buffer, properties: PublishProperties, options: PublishOptions): Promise<void> {
@@ -102,7 +91,7 @@ export class RabbitBus implements Bus {
     await this.sender.close();
   }
 
-  private async declare(declaration: Declaration): Promise<void> {
+  protected async declare(declaration: Declaration): Promise<void> {
     if (this.closed) throw new TransportClosed('the rabbit transport is cleaned up');
     const previous = this.topology.remember(declaration);
     const record = this.sender.current();

@@ -10,10 +10,10 @@
  */
 import type { Channel, ChannelModel } from 'amqplib';
 import type { Logger } from '../../logging.js';
-import type { BusChannel, ConsumeOptions, Delivery, ExchangeOptions, ExchangeType, QueueOptions } from '../amqp/bus.js';
+import type { BusChannel, ConsumeOptions, Delivery } from '../amqp/bus.js';
 import { RetryBudget, SelfHealingConnection, type ChannelRecord } from './connection.js';
 import { Consumers } from './consumers.js';
-import { DeclaredTopology, applyDeclaration, replayDeclarations, type Declaration } from './declarations.js';
+import { DeclaredTopology, DeclaresTopology, applyDeclaration, replayDeclarations, type Declaration } from './declarations.js';
 import { RabbitOperationRefused, classifyOperationError, errorMessage } from './errors.js';
 import type { ConnectionSettings } from './settings.js';
 import type { BrokerAddress } from './url.js';
@@ -21,7 +21,7 @@ import type { BrokerAddress } from './url.js';
 /** How long close() lets handed-over deliveries be acked on the channel before it goes. */
 const DRAIN_GRACE_MS = 30_000;
 
-export class RabbitChannel implements BusChannel {
+export class RabbitChannel extends DeclaresTopology implements BusChannel {
   private readonly topology = new DeclaredTopology();
   private readonly consumers: Consumers;
   private readonly connection: SelfHealingConnection<Channel>;
@@ -35,6 +35,7 @@ export class RabbitChannel implements BusChannel {
     private readonly onShutdown: (channel: RabbitChannel) => void,
     private readonly setupRetry?: number | null,
   ) {
+    super();
     const consumeArguments = settings.cancelOnFailover ? { 'x-cancel-on-ha-failover': true } : {};
     this.consumers = new Consumers(purpose, logger, consumeArguments);
     this.connection = new SelfHealingConnection<Channel>(
@@ -53,18 +54,6 @@ export class RabbitChannel implements BusChannel {
   /** oslo's connection_name of this channel's connection. */
   get connectionName(): string {
     return this.connection.name;
-  }
-
-  declareExchange(name: string, type: ExchangeType, options: ExchangeOptions): Promise<void> {
-    return this.declare({ kind: 'exchange', name, type, options });
-  }
-
-  declareQueue(name: string, options: QueueOptions): Promise<void> {
-    return this.declare({ kind: 'queue', name, options });
-  }
-
-  bindQueue(queue: string, exchange: string, routingKey: string): Promise<void> {
-    return this.declare({ kind: 'binding', queue, exchange, routingKey });
   }
 
   async deleteQueue(name: string): Promise<void> {
@@ -139,7 +128,7 @@ export class RabbitChannel implements BusChannel {
       .catch((err: unknown) => this.logger.error('Closing a listening connection failed', { purpose: this.purpose, error: errorMessage(err) }));
   }
 
-  private async declare(declaration: Declaration): Promise<void> {
+  protected async declare(declaration: Declaration): Promise<void> {
     const previous = this.topology.remember(declaration);
     const budget = new RetryBudget(this.setupRetry);
     for (;;) {

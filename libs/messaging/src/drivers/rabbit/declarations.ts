@@ -120,3 +120,20 @@ export async function replayDeclarations(channel: Channel, topology: DeclaredTop
     }
   }
 }
+
+/** The Bus and BusChannel declaration methods, as Declarations handed to the owner's declare(). */
+export abstract class DeclaresTopology {
+  protected abstract declare(declaration: Declaration): Promise<void>;
+
+  declareExchange(name: string, type: ExchangeType, options: ExchangeOptions): Promise<void> {
+    return this.declare({ kind: 'exchange', name, type, options });
+  }
+
+  declareQueue(name: string, options: QueueOptions): Promise<void> {
+    return this.declare({ kind: 'queue', name, options });
+  }
+
+  bindQueue(queue: string, exchange: string, routingKey: string): Promise<void> {
+    return this.declare({ kind: 'binding', queue, exchange, routingKey });
+  }
+}
