@@ -622,3 +622,13 @@ describe('driver option specs', () => {
     expect(AMQP1_OPTIONS.find((o) => o.name === 'addressing_mode')?.choices).toEqual(['dynamic', 'legacy', 'routable']);
   });
 });
+
+describe('bad sources', () => {
+  it.each([
+    [{ env: 5 }, /sources.env must be an object/],
+    [{ values: [] }, /sources.values must be an object/],
+    [{ values: { DEFAULT: 'rabbit://' } }, /sources.values.DEFAULT must be an object of option values/],
+  ])('%j', (sources, message) => {
+    expect(() => Config.load(sources as never)).toThrow(message);
+  });
+});

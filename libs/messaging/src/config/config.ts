@@ -79,6 +79,14 @@ export class Config {
     if (!Array.isArray(files) || files.some((file) => typeof file !== 'string')) {
       throw new InvalidArgument('Config sources.files must be an array of file paths');
     }
+    for (const [name, value] of [['env', env], ['values', values]] as const) {
+      if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new InvalidArgument(`Config sources.${name} must be an object`);
+    }
+    for (const [group, options] of Object.entries(values)) {
+      if (options === null || typeof options !== 'object' || Array.isArray(options)) {
+        throw new InvalidArgument(`Config sources.values.${group} must be an object of option values`);
+      }
+    }
     this.state = {
       specs: new Map(),
       overrides: new Map(),
