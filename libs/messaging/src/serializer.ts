@@ -35,6 +35,11 @@ export class JsonPayloadSerializer extends NoOpSerializer {
   }
 }
 
+/** Exactly the identity serializer (not a subclass): its per-argument hooks can be skipped. */
+export function isIdentitySerializer(serializer: Serializer): boolean {
+  return Object.getPrototypeOf(serializer) === NoOpSerializer.prototype;
+}
+
 export function isSerializer(value: unknown): value is Serializer {
   if (value === null || typeof value !== 'object') return false;
   const s = value as Record<string, unknown>;

@@ -4,7 +4,7 @@
  */
 import { InvalidArgument, InvalidTarget, RPCVersionCapError } from '../errors.js';
 import type { TransportOptions } from '../drivers/contract.js';
-import { NoOpSerializer, isSerializer, type Serializer } from '../serializer.js';
+import { NoOpSerializer, isIdentitySerializer, isSerializer, type Serializer } from '../serializer.js';
 import type { Transport } from '../transport/transport.js';
 import type { Context, JsonObject } from '../wire/envelope.js';
 import { deserializeRemoteException } from '../wire/failure.js';
@@ -100,8 +100,11 @@ export class RpcClient {
     const version = this.target.version;
     if (this.options.versionCap !== undefined && !this.canSendVersion(version)) throw new RPCVersionCapError(version, this.options.versionCap);
     const context = this.serializer.serializeContext(ctxt);
-    const serializedArgs: JsonObject = {};
-    for (const [name, value] of Object.entries(args)) serializedArgs[name] = this.serializer.serializeEntity(context, value);
+    let serializedArgs: JsonObject = args;
+    if (!isIdentitySerializer(this.serializer)) {
+      serializedArgs = {};
+      for (const [name, value] of Object.entries(args)) serializedArgs[name] = this.serializer.serializeEntity(context, value);
+    }
     return {
       context: context as Context,
       request: { method, args: serializedArgs, namespace: this.target.namespace, version },

@@ -5,7 +5,7 @@
  */
 import { InvalidArgument, NoSuchMethod, UnsupportedVersion } from '../errors.js';
 import type { RpcRequest } from '../drivers/contract.js';
-import type { Serializer } from '../serializer.js';
+import { isIdentitySerializer, type Serializer } from '../serializer.js';
 import type { Context } from '../wire/envelope.js';
 import { findEndpointMethod, type AccessPolicy } from './access-policy.js';
 import { Target } from './target.js';
@@ -67,8 +67,11 @@ export class RpcDispatcher {
 
   private async invoke(endpoint: object, fn: (...args: unknown[]) => unknown, ctxtIn: Context, rawArgs: Record<string, unknown>): Promise<unknown> {
     const ctxt = this.serializer.deserializeContext(ctxtIn);
-    const args: Record<string, unknown> = {};
-    for (const [name, value] of Object.entries(rawArgs)) args[name] = this.serializer.deserializeEntity(ctxt as Context, value);
+    let args = rawArgs;
+    if (!isIdentitySerializer(this.serializer)) {
+      args = {};
+      for (const [name, value] of Object.entries(rawArgs)) args[name] = this.serializer.deserializeEntity(ctxt as Context, value);
+    }
     const result = await fn.call(endpoint, ctxt, args);
     return this.serializer.serializeEntity(ctxt as Context, result === undefined ? null : result);
   }

@@ -13,7 +13,7 @@ export const ENVELOPE_MESSAGE_KEY = 'oslo.message';
 export const ENVELOPE_VERSION = '2.0';
 
 /** Random bytes drawn in blocks: ids are made for every message, one syscall each would show. */
-const ID_POOL = Buffer.alloc(16 * 256);
+const ID_POOL = Buffer.alloc(16 * 4096);
 let idPoolOffset = ID_POOL.length;
 
 /** uuid4 without dashes, as oslo's `uuid.uuid4().hex` (message ids, unique ids, queue names). */
@@ -132,6 +132,7 @@ export function deserializeMessage(body: string | Uint8Array): JsonObject {
 
 /** Same major, minor not greater than ours (oslo's version_is_compatible(2.0, v)). */
 function isReadableEnvelopeVersion(version: string): boolean {
+  if (version === ENVELOPE_VERSION) return true;
   const m = /^(\d+)\.(\d+)$/.exec(version);
   return m !== null && m[1] === '2' && Number(m[2]) <= 0;
 }

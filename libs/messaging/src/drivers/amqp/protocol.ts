@@ -99,7 +99,8 @@ export class AmqpDriver implements Driver {
         const routingKey = target.server ? serverQueueName(topic, target.server) : topic;
         if (!this.declared.has(`x:${exchange}`)) await this.declareOnce(`x:${exchange}`, () => this.bus.declareExchange(exchange, 'topic', controlExchangeOptions(this.options.topology)));
         // With at-least-once the message must find a server's queue, so nothing is declared for it.
-        if (this.options.declareQueuesOnSend && !mandatory) await this.declareBoundQueue(this.bus, routingKey, exchange, routingKey);
+        const declaring = this.options.declareQueuesOnSend && !mandatory ? this.publisherQueue(exchange, routingKey) : undefined;
+        if (declaring) await declaring;
         const properties: PublishProperties = msgId ? { ...body.properties, expiration: String(Math.trunc((options.timeout ?? 60) * 1000)) } : body.properties;
         await this.bus.publish(exchange, routingKey, body.data, properties, { mandatory, retry: options.retry });
       }
@@ -119,7 +120,8 @@ export class AmqpDriver implements Driver {
     const body = this.encode(version === 2 ? serializeEnvelope(msg) : serializeUnenveloped(msg));
     if (!this.declared.has(`x:${exchange}`)) await this.declareOnce(`x:${exchange}`, () => this.bus.declareExchange(exchange, 'topic', controlExchangeOptions(this.options.topology)));
     // The notifier declares the queue itself, so notifications wait for a consumer (§2.2).
-    await this.declareBoundQueue(this.bus, topic, exchange, topic);
+    const declaring = this.publisherQueue(exchange, topic);
+    if (declaring) await declaring;
     await this.bus.publish(exchange, topic, body.data, body.properties, { mandatory: false, retry });
   }
 
@@ -194,15 +196,21 @@ export class AmqpDriver implements Driver {
     await this.bus.close();
   }
 
+  /** A listener's channel always declares (it may be new); see publisherQueue for the sending side. */
   private async declareBoundQueue(on: Pick<BusChannel, 'declareQueue' | 'bindQueue'>, queue: string, exchange: string, key: string): Promise<void> {
-    const declare = async () => {
-      await on.declareQueue(queue, sharedQueueOptions(this.options.topology));
-      await on.bindQueue(queue, exchange, key);
-    };
-    // Publisher-side declarations are cached; a listener's channel always declares (it may be new).
-    if (on !== this.bus) return declare();
-    const cacheKey = `q:${exchange}:${queue}:${key}`;
-    if (!this.declared.has(cacheKey)) await this.declareOnce(cacheKey, declare);
+    await on.declareQueue(queue, sharedQueueOptions(this.options.topology));
+    await on.bindQueue(queue, exchange, key);
+  }
+
+  /**
+   * Declare a queue bound under its own name from the sending side, once per transport.
+   * Returns undefined, nothing to await, when that was done before: every notification (and, on
+   * memory://, every RPC send) comes through here.
+   */
+  private publisherQueue(exchange: string, queue: string): Promise<void> | undefined {
+    const cacheKey = `q:${exchange}:${queue}`;
+    if (this.declared.has(cacheKey)) return undefined;
+    return this.declareOnce(cacheKey, () => this.declareBoundQueue(this.bus, queue, exchange, queue));
   }
 
   /** Callers test `declared` first, so the hot path of every send awaits nothing. */
