@@ -48,8 +48,11 @@ export function uniqueName(label: string): string {
   return `fjord-${label}-${randomUUID().slice(0, 8)}`;
 }
 
-export async function management<T = unknown>(path: string, method = 'GET'): Promise<{ status: number; body: T }> {
-  const response = await fetch(`${MANAGEMENT}${path}`, { method, headers: { authorization: AUTH } });
+/** One management API request; `body`, when given, is sent as JSON (PUT /users/..., /permissions/...). */
+export async function management<T = unknown>(path: string, method = 'GET', body?: unknown): Promise<{ status: number; body: T }> {
+  const headers: Record<string, string> = { authorization: AUTH };
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  const response = await fetch(`${MANAGEMENT}${path}`, { method, headers, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
   const text = await response.text();
   return { status: response.status, body: (text ? JSON.parse(text) : undefined) as T };
 }
