@@ -65,3 +65,9 @@ export function printTable(title: string, results: Result[]): void {
   console.log(`|${widths.map((w, i) => (i === 0 || i === 5 ? ':' : '-') + '-'.repeat(w) + (i === 0 || i === 5 ? '-' : ':')).join('|')}|`);
   for (const row of rows) console.log(line(row));
 }
+
+/** The run with the median rate: rounds on a shared machine differ by a third either way. */
+export function medianRun(results: Result[]): Result {
+  const sorted = [...results].sort((a, b) => a.ops / a.seconds - b.ops / b.seconds);
+  return sorted[Math.floor(sorted.length / 2)] as Result;
+}

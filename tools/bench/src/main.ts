@@ -6,7 +6,7 @@
  * understate the library).
  */
 import { openRawAmqplibRig, openRawOsloSemanticsRig } from './amqplib-baseline.js';
-import { concurrent, printTable, sequential, type Result } from './harness.js';
+import { concurrent, medianRun, printTable, sequential, type Result } from './harness.js';
 import { benchMemory } from './memory.js';
 import { benchPythonOslo, pythonOsloAvailable } from './python-baseline.js';
 import { openFjordRabbitRig, rssGrowthMb } from './rabbit.js';
@@ -23,7 +23,8 @@ const rabbitUrl = flag('rabbit-url') ?? process.env['FJORD_BENCH_RABBIT_URL'] ??
 const n = (count: number) => Math.max(100, Math.round(count * scale));
 
 if (!only || only === 'memory') {
-  printTable('memory:// (in-process broker, full oslo wire encoding)', await benchMemory(scale));
+  const rounds = Number(flag('rounds') ?? 3);
+  printTable(`memory:// (in-process broker, full oslo wire encoding; median of ${rounds} rounds)`, await benchMemory(scale, rounds));
 }
 
 if (!only || only === 'rabbit') {
@@ -67,9 +68,4 @@ if (!only || only === 'rabbit') {
   console.log(`| (for reference) Fjord 64 in flight / raw amqplib with oslo semantics | ${ratio(rate('Fjord rabbit call, 64'), rate('raw amqplib with oslo semantics, 64'))} | |`);
   console.log(`| Fjord casts with confirms, sent+processed per s | ${Math.round(rate('Fjord rabbit cast (confirms), sent+processed'))} | ≥ 10000 |`);
   console.log(`| RSS growth over ${n(100_000)} calls (MB) | ${rssGrowth.toFixed(1)} | < 20 |`);
-}
-
-function medianRun(results: Result[]): Result {
-  const sorted = [...results].sort((a, b) => a.ops / a.seconds - b.ops / b.seconds);
-  return sorted[Math.floor(sorted.length / 2)] as Result;
 }
