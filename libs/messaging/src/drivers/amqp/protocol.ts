@@ -72,12 +72,24 @@ export class AmqpDriver implements Driver {
   }
 
   async send(target: Target, ctxt: Context, request: RpcRequest, options: SendOptions): Promise<RpcReply | undefined> {
-    const topic = target.topic;
-    if (!topic) throw new InvalidTarget('A topic is required to send', target);
+    if (!target.topic) throw new InvalidTarget('A topic is required to send', target);
+    if (!options.waitForReply) {
+      await this.publishRequest(target, ctxt, request, options, undefined);
+      return undefined;
+    }
+    // The call's clock starts now: waiting for the broker (reply queue, publish) counts against
+    // its timeout, so a call never outlives it, even while the broker is unreachable.
+    const msgId = uuidHex();
+    const pending = this.replies.expect(msgId, options.timeout ?? 60, options.callMonitorTimeout);
+    this.publishRequest(target, ctxt, request, options, msgId).catch((err: unknown) => pending.fail(err as Error));
+    return pending.promise;
+  }
+
+  private async publishRequest(target: Target, ctxt: Context, request: RpcRequest, options: SendOptions, msgId: string | undefined): Promise<void> {
+    const topic = target.topic as string;
     const message: JsonObject = { method: request.method, args: request.args };
     if (request.namespace !== undefined) message['namespace'] = request.namespace;
     if (request.version !== undefined) message['version'] = request.version;
-    const msgId = options.waitForReply ? uuidHex() : undefined;
     if (msgId) {
       message['_msg_id'] = msgId;
       message['_reply_q'] = this.replyQueueName ?? (await this.ensureReplyQueue(options.retry));
@@ -87,28 +99,21 @@ export class AmqpDriver implements Driver {
     packContext(message, ctxt);
     const body = this.encode(serializeEnvelope(message));
 
+    if (target.fanout) {
+      const fanout = fanoutExchangeName(topic);
+      if (!this.declared.has(`x:${fanout}`)) await this.declareOnce(`x:${fanout}`, () => this.bus.declareExchange(fanout, 'fanout', fanoutExchangeOptions(this.options.topology)));
+      await this.bus.publish(fanout, '', body.data, body.properties, { mandatory: false, retry: options.retry });
+      return;
+    }
     const exchange = target.exchange ?? this.options.defaultExchange;
     const mandatory = options.transportOptions?.atLeastOnce === true;
-    const pending = msgId ? this.replies.expect(msgId, options.timeout ?? 60, options.callMonitorTimeout) : undefined;
-    try {
-      if (target.fanout) {
-        const fanout = fanoutExchangeName(topic);
-        if (!this.declared.has(`x:${fanout}`)) await this.declareOnce(`x:${fanout}`, () => this.bus.declareExchange(fanout, 'fanout', fanoutExchangeOptions(this.options.topology)));
-        await this.bus.publish(fanout, '', body.data, body.properties, { mandatory: false, retry: options.retry });
-      } else {
-        const routingKey = target.server ? serverQueueName(topic, target.server) : topic;
-        if (!this.declared.has(`x:${exchange}`)) await this.declareOnce(`x:${exchange}`, () => this.bus.declareExchange(exchange, 'topic', controlExchangeOptions(this.options.topology)));
-        // With at-least-once the message must find a server's queue, so nothing is declared for it.
-        const declaring = this.options.declareQueuesOnSend && !mandatory ? this.publisherQueue(exchange, routingKey) : undefined;
-        if (declaring) await declaring;
-        const properties: PublishProperties = msgId ? { ...body.properties, expiration: String(Math.trunc((options.timeout ?? 60) * 1000)) } : body.properties;
-        await this.bus.publish(exchange, routingKey, body.data, properties, { mandatory, retry: options.retry });
-      }
-    } catch (err) {
-      pending?.cancel();
-      throw err;
-    }
-    return pending?.promise;
+    const routingKey = target.server ? serverQueueName(topic, target.server) : topic;
+    if (!this.declared.has(`x:${exchange}`)) await this.declareOnce(`x:${exchange}`, () => this.bus.declareExchange(exchange, 'topic', controlExchangeOptions(this.options.topology)));
+    // With at-least-once the message must find a server's queue, so nothing is declared for it.
+    const declaring = this.options.declareQueuesOnSend && !mandatory ? this.publisherQueue(exchange, routingKey) : undefined;
+    if (declaring) await declaring;
+    const properties: PublishProperties = msgId ? { ...body.properties, expiration: String(Math.trunc((options.timeout ?? 60) * 1000)) } : body.properties;
+    await this.bus.publish(exchange, routingKey, body.data, properties, { mandatory, retry: options.retry });
   }
 
   async sendNotification(target: Target, ctxt: Context, message: JsonObject, version: 1 | 2, retry?: number | null): Promise<void> {
@@ -186,7 +191,8 @@ export class AmqpDriver implements Driver {
     this.closed = true;
     this.replies.close();
     for (const listener of [...this.listeners]) await listener.stop().catch(() => undefined);
-    const replyQueue = await this.replyQueue?.catch(() => undefined);
+    // Not `await this.replyQueue`: one still being set up waits for the broker, and bus.close() ends that wait.
+    const replyQueue = this.replyQueueName;
     const replyChannel = this.replyChannel;
     this.replyChannel = undefined;
     if (replyChannel) {

@@ -20,7 +20,8 @@ interface PendingCall {
 
 export interface PendingReply {
   readonly promise: Promise<RpcReply>;
-  cancel(): void;
+  /** Settle the call with this error (its request could not be sent); no-op once settled. */
+  fail(err: Error): void;
 }
 
 export class ReplyWaiter {
@@ -47,7 +48,7 @@ export class ReplyWaiter {
     });
     this.pending.set(msgId, call);
     this.armMonitor(msgId, call);
-    return { promise, cancel: () => this.clear(msgId) };
+    return { promise, fail: (err) => this.fail(msgId, err) };
   }
 
   /** Handle one decoded reply message. Returns false when nobody waits for its `_msg_id`. */

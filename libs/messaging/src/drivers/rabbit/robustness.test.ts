@@ -85,6 +85,10 @@ describe.skipIf(!available)('rabbit:// under failure', () => {
       const call = Date.now();
       await expect(getRpcClient(dead, { topic: 't' }, { retry: 0, timeout: 30 }).call({}, 'x')).rejects.toBeInstanceOf(MessageDeliveryFailure);
       expect(Date.now() - call).toBeLessThan(1000);
+      // Retrying forever (the default), a call still ends at its timeout: waiting for the broker counts.
+      const forever = Date.now();
+      await expect(getRpcClient(dead, { topic: 't' }, { timeout: 0.5 }).call({}, 'x')).rejects.toBeInstanceOf(MessagingTimeout);
+      expect(Date.now() - forever).toBeLessThan(1500);
     } finally {
       await dead.cleanup();
     }
