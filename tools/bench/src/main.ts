@@ -1,9 +1,9 @@
 /**
  * Fjord benchmarks (not tests): `npm run bench [-- --scale 0.2 --only memory|rabbit --rounds 3]`.
  * Each scenario set prints a table; baselines run in the same process and the same run, so
- * ratios are comparable. `npm run bench` builds @fjord/messaging first and measures the
- * compiled JS, as apps run it (tsx's on-the-fly transform wraps every closure and would
- * understate the library).
+ * ratios are comparable. `npm run bench` builds @fjord/messaging and this tool with tsc and runs
+ * the compiled JS under plain node, as apps run it (tsx's on-the-fly transform wraps every
+ * function it loads, the library's included, and costs a quarter of a memory:// call).
  */
 import { openRawAmqplibRig, openRawOsloSemanticsRig } from './amqplib-baseline.js';
 import { concurrent, medianRun, printTable, sequential, type Result } from './harness.js';
