@@ -7,10 +7,10 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { MessageDeliveryFailure } from '../../errors.js';
 import { getRpcClient } from '../../rpc/client.js';
-import { getRpcServer } from '../../rpc/server.js';
 import {
   busOf,
   deleteEntities,
+  expectRoundTrip,
   management,
   RABBIT_HOST,
   RABBIT_PORT,
@@ -60,30 +60,17 @@ describe.skipIf(!available)('rabbit:// login', { timeout: 30_000 }, () => {
     return bus;
   }
 
-  /**
-   * A call and a cast through a server on the same transport; returns what the broker says about
-   * the transport's connections (sender, reply consumer, server) while all three are open.
-   */
+  /** A round trip; returns what the broker says about the transport's connections (sender, reply consumer, server) meanwhile. */
   async function roundTrip(bus: RabbitTransports): Promise<ConnectionInfo[]> {
     const topic = `${PREFIX}-${Math.random().toString(16).slice(2, 8)}`;
-    const casts: string[] = [];
-    const server = getRpcServer(bus.rpc, { topic, server: 's' }, [
-      { echo: (_c: unknown, args: { v: string }) => args.v, note: (_c: unknown, args: { v: string }) => void casts.push(args.v) },
-    ]);
-    await server.start();
-    try {
-      const client = getRpcClient(bus.rpc, { topic }, { timeout: 10 });
-      await expect(client.call({}, 'echo', { v: 'hello' })).resolves.toBe('hello');
-      await client.cast({}, 'note', { v: 'noted' });
-      await expect.poll(() => casts).toEqual(['noted']);
+    const seen = await expectRoundTrip(bus.rpc, topic, 'hello', async () => {
       const names = busOf(bus.rpc).connectionNames;
       expect(names).toHaveLength(3);
-      let seen: ConnectionInfo[] = [];
-      await expect.poll(async () => (seen = await brokerConnections(names)).length, { timeout: 15_000, interval: 200 }).toBe(names.length);
-      return seen;
-    } finally {
-      await server.stop();
-    }
+      let connections: ConnectionInfo[] = [];
+      await expect.poll(async () => (connections = await brokerConnections(names)).length, { timeout: 15_000, interval: 200 }).toBe(names.length);
+      return connections;
+    });
+    return seen ?? [];
   }
 
   it.each(['PLAIN', 'AMQPLAIN'])('logs in with rabbit_login_method %s', async (method) => {

@@ -9,6 +9,8 @@ import { connect, type Channel, type ChannelModel, type ConsumeMessage } from 'a
 import { Config, type ConfigSources } from '../../config/config.js';
 import type { Logger } from '../../logging.js';
 import { getNotificationTransport, getRpcTransport, type Transport } from '../../transport/transport.js';
+import { getRpcClient } from '../../rpc/client.js';
+import { getRpcServer } from '../../rpc/server.js';
 import type { RabbitBus } from './bus.js';
 
 export const RABBIT_HOST = '127.0.0.1';
@@ -195,3 +197,26 @@ export function innerMessage(message: ConsumeMessage): Record<string, unknown> {
 }
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/**
+ * A call and a cast through an RPC server listening on the same transport. `whileOpen` runs
+ * after both, before the server stops (e.g. to look at the transport's connections).
+ */
+export async function expectRoundTrip<T = void>(transport: Transport, topic: string, text: string, whileOpen?: () => Promise<T>): Promise<T | undefined> {
+  const casts: string[] = [];
+  const server = getRpcServer(transport, { topic, server: 's' }, [
+    { echo: (_c: unknown, args: { v: string }) => args.v, note: (_c: unknown, args: { v: string }) => void casts.push(args.v) },
+  ]);
+  await server.start();
+  try {
+    const client = getRpcClient(transport, { topic }, { timeout: 10 });
+    if ((await client.call({}, 'echo', { v: text })) !== text) throw new Error(`the call did not echo ${JSON.stringify(text)}`);
+    await client.cast({}, 'note', { v: `cast ${text}` });
+    const deadline = Date.now() + 10_000;
+    while (casts.length === 0 && Date.now() < deadline) await sleep(20);
+    if (casts.join() !== `cast ${text}`) throw new Error(`the cast did not arrive exactly once: ${JSON.stringify(casts)}`);
+    return await whileOpen?.();
+  } finally {
+    await server.stop();
+  }
+}

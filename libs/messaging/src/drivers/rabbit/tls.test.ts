@@ -15,7 +15,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { MessageDeliveryFailure } from '../../errors.js';
 import { getRpcClient } from '../../rpc/client.js';
 import { getRpcServer } from '../../rpc/server.js';
-import { deleteEntities, RABBIT_HOST, RABBIT_PORT, rabbitTransports, requireRabbit, uniqueName, type RabbitTransports } from './test-support.test-helper.js';
+import { deleteEntities, expectRoundTrip, RABBIT_HOST, RABBIT_PORT, rabbitTransports, requireRabbit, uniqueName, type RabbitTransports } from './test-support.test-helper.js';
 
 const available = await requireRabbit();
 const PREFIX = uniqueName('tls');
@@ -121,23 +121,7 @@ describe.skipIf(!available)('rabbit:// over TLS (through a TLS-terminating proxy
     return bus;
   }
 
-  /** A call and a cast through an RPC server listening on the same transport. */
-  async function roundTrip(bus: RabbitTransports): Promise<void> {
-    const topic = `${PREFIX}-${Math.random().toString(16).slice(2, 8)}`;
-    const casts: string[] = [];
-    const server = getRpcServer(bus.rpc, { topic, server: 's' }, [
-      { echo: (_c: unknown, args: { v: string }) => args.v, note: (_c: unknown, args: { v: string }) => void casts.push(args.v) },
-    ]);
-    await server.start();
-    try {
-      const client = getRpcClient(bus.rpc, { topic }, { timeout: 10 });
-      await expect(client.call({}, 'echo', { v: 'over TLS' })).resolves.toBe('over TLS');
-      await client.cast({}, 'note', { v: 'cast over TLS' });
-      await expect.poll(() => casts).toEqual(['cast over TLS']);
-    } finally {
-      await server.stop();
-    }
-  }
+  const roundTrip = (bus: RabbitTransports) => expectRoundTrip(bus.rpc, `${PREFIX}-${Math.random().toString(16).slice(2, 8)}`, 'over TLS');
 
   /** A cast with retry: 0 that must fail quickly at connection time; its error. */
   async function failedCast(bus: RabbitTransports): Promise<Error> {
