@@ -23,6 +23,7 @@ import type {
 } from '../contract.js';
 import type { Bus, BusChannel, Delivery, PublishProperties } from './bus.js';
 import { DuplicateCache, GZIP_CONTENT_TYPE, decodeDelivery, requestProblem, splitRequest } from './incoming.js';
+import { ReplyQueue } from './reply-queue.js';
 import { ReplyWaiter } from './reply-waiter.js';
 import { ObsoleteReplyQueues, sendReply } from './reply-sender.js';
 import {
@@ -55,10 +56,7 @@ export class AmqpDriver implements Driver {
   protected readonly bus: Bus;
   protected readonly logger: Logger;
   private readonly replies: ReplyWaiter;
-  private replyQueue: Promise<string> | undefined;
-  /** The reply queue's name once it exists: the common path of a call needs no await for it. */
-  private replyQueueName: string | undefined;
-  private replyChannel: BusChannel | undefined;
+  private readonly replyQueue: ReplyQueue;
   private readonly declared = new Set<string>();
   private readonly listeners = new Set<DriverListener>();
   private readonly obsoleteReplyQueues = new ObsoleteReplyQueues();
@@ -69,6 +67,7 @@ export class AmqpDriver implements Driver {
     this.logger = options.logger;
     this.capabilities = options.capabilities;
     this.replies = new ReplyWaiter(options.logger);
+    this.replyQueue = new ReplyQueue(options.bus, options.topology, this.replies, options.logger);
   }
 
   async send(target: Target, ctxt: Context, request: RpcRequest, options: SendOptions): Promise<RpcReply | undefined> {
@@ -92,7 +91,7 @@ export class AmqpDriver implements Driver {
     if (request.version !== undefined) message['version'] = request.version;
     if (msgId) {
       message['_msg_id'] = msgId;
-      message['_reply_q'] = this.replyQueueName ?? (await this.ensureReplyQueue(options.retry));
+      message['_reply_q'] = this.replyQueue.name ?? (await this.replyQueue.ensure(options.retry));
       message['_timeout'] = options.callMonitorTimeout ?? null;
     }
     message['_unique_id'] = uuidHex();
@@ -101,14 +100,16 @@ export class AmqpDriver implements Driver {
 
     if (target.fanout) {
       const fanout = fanoutExchangeName(topic);
-      if (!this.declared.has(`x:${fanout}`)) await this.declareOnce(`x:${fanout}`, () => this.bus.declareExchange(fanout, 'fanout', fanoutExchangeOptions(this.options.topology)));
+      const declaringFanout = this.publisherExchange(fanout, 'fanout');
+      if (declaringFanout) await declaringFanout;
       await this.bus.publish(fanout, '', body.data, body.properties, { mandatory: false, retry: options.retry });
       return;
     }
     const exchange = target.exchange ?? this.options.defaultExchange;
     const mandatory = options.transportOptions?.atLeastOnce === true;
     const routingKey = target.server ? serverQueueName(topic, target.server) : topic;
-    if (!this.declared.has(`x:${exchange}`)) await this.declareOnce(`x:${exchange}`, () => this.bus.declareExchange(exchange, 'topic', controlExchangeOptions(this.options.topology)));
+    const declaringExchange = this.publisherExchange(exchange, 'topic');
+    if (declaringExchange) await declaringExchange;
     // With at-least-once the message must find a server's queue, so nothing is declared for it.
     const declaring = this.options.declareQueuesOnSend && !mandatory ? this.publisherQueue(exchange, routingKey) : undefined;
     if (declaring) await declaring;
@@ -123,7 +124,8 @@ export class AmqpDriver implements Driver {
     const msg: JsonObject = { ...message, _unique_id: uuidHex() };
     packContext(msg, ctxt);
     const body = this.encode(version === 2 ? serializeEnvelope(msg) : serializeUnenveloped(msg));
-    if (!this.declared.has(`x:${exchange}`)) await this.declareOnce(`x:${exchange}`, () => this.bus.declareExchange(exchange, 'topic', controlExchangeOptions(this.options.topology)));
+    const declaringExchange = this.publisherExchange(exchange, 'topic');
+    if (declaringExchange) await declaringExchange;
     // The notifier declares the queue itself, so notifications wait for a consumer (§2.2).
     const declaring = this.publisherQueue(exchange, topic);
     if (declaring) await declaring;
@@ -191,14 +193,7 @@ export class AmqpDriver implements Driver {
     this.closed = true;
     this.replies.close();
     for (const listener of [...this.listeners]) await listener.stop().catch(() => undefined);
-    // Not `await this.replyQueue`: one still being set up waits for the broker, and bus.close() ends that wait.
-    const replyQueue = this.replyQueueName;
-    const replyChannel = this.replyChannel;
-    this.replyChannel = undefined;
-    if (replyChannel) {
-      if (replyQueue) await replyChannel.deleteQueue(replyQueue).catch(() => undefined);
-      await replyChannel.close().catch(() => undefined);
-    }
+    await this.replyQueue.close();
     await this.bus.close();
   }
 
@@ -206,6 +201,14 @@ export class AmqpDriver implements Driver {
   private async declareBoundQueue(on: Pick<BusChannel, 'declareQueue' | 'bindQueue'>, queue: string, exchange: string, key: string): Promise<void> {
     await on.declareQueue(queue, sharedQueueOptions(this.options.topology));
     await on.bindQueue(queue, exchange, key);
+  }
+
+  /** Declare an exchange from the sending side, once per transport; undefined when done before. */
+  private publisherExchange(name: string, type: 'topic' | 'fanout'): Promise<void> | undefined {
+    const cacheKey = `x:${name}`;
+    if (this.declared.has(cacheKey)) return undefined;
+    const options = type === 'fanout' ? fanoutExchangeOptions(this.options.topology) : controlExchangeOptions(this.options.topology);
+    return this.declareOnce(cacheKey, () => this.bus.declareExchange(name, type, options));
   }
 
   /**
@@ -219,64 +222,10 @@ export class AmqpDriver implements Driver {
     return this.declareOnce(cacheKey, () => this.declareBoundQueue(this.bus, queue, exchange, queue));
   }
 
-  /** Callers test `declared` first, so the hot path of every send awaits nothing. */
+  /** Callers test `declared` first (publisherExchange, publisherQueue), so a send awaits nothing once declared. */
   private async declareOnce(key: string, declare: () => Promise<void>): Promise<void> {
     await declare();
     this.declared.add(key);
-  }
-
-  /** `retry` of the call that creates the queue bounds the wait for the broker (oslo waits forever here). */
-  private ensureReplyQueue(retry: number | null | undefined): Promise<string> {
-    this.replyQueue ??= this.createReplyQueue(retry).catch((err: unknown) => {
-      this.replyQueue = undefined;
-      throw err;
-    });
-    return this.replyQueue;
-  }
-
-  private async createReplyQueue(retry: number | null | undefined): Promise<string> {
-    const queue = `reply_${uuidHex()}`;
-    const channel = await this.bus.openChannel('reply', { retry });
-    try {
-      await this.consumeReplies(channel, queue);
-    } catch (err) {
-      await channel.close().catch(() => undefined);
-      throw err;
-    }
-    this.replyChannel = channel;
-    this.replyQueueName = queue;
-    return queue;
-  }
-
-  private async consumeReplies(channel: BusChannel, queue: string): Promise<void> {
-    await channel.declareQueue(queue, transientQueueOptions(this.options.topology));
-    await channel.consume(
-      queue,
-      (delivery) => {
-        delivery.ack();
-        let message: JsonObject;
-        try {
-          message = decodeDelivery(delivery);
-        } catch (err) {
-          this.logger.error('Dropping a malformed reply', { queue, error: (err as Error).message });
-          return;
-        }
-        this.replies.deliver(message);
-      },
-      {
-        onCancel: (reason) => {
-          if (this.closed) return;
-          this.logger.error('Reply consumer lost; failing pending calls', { queue, error: reason.message });
-          const lost = this.replyChannel;
-          this.replyQueue = undefined;
-          this.replyQueueName = undefined;
-          this.replyChannel = undefined;
-          this.replies.failAll(reason.message, reason);
-          // The next call makes a new reply queue on a new channel; this one would idle forever.
-          void lost?.close().catch((err: unknown) => this.logger.debug('Closing the lost reply channel failed', { err }));
-        },
-      },
-    );
   }
 
   private onRequestDelivery(delivery: Delivery, duplicates: DuplicateCache, onRequest: (request: IncomingRpc) => void): void {

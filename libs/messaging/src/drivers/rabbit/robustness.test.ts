@@ -16,6 +16,7 @@ import {
   RawAmqp,
   rabbitTransports,
   recordingLogger,
+  replyQueueOf,
   requireRabbit,
   sleep,
   uniqueName,
@@ -146,7 +147,7 @@ describe.skipIf(!available)('rabbit:// under failure', () => {
     await serve(topic, { slow: async () => (await sleep(1500), 'late'), fast: () => 'fast' });
     const client = getRpcClient(bus.rpc, { topic }, { timeout: 20 });
     await expect(client.call({}, 'fast')).resolves.toBe('fast');
-    const replyQueue = await (bus.rpc.driver as unknown as { replyQueue: Promise<string> }).replyQueue;
+    const replyQueue = replyQueueOf(bus.rpc) as string;
     const pending = client.call({}, 'slow').catch((err: unknown) => err);
     await sleep(200);
     const started = Date.now();
@@ -157,7 +158,8 @@ describe.skipIf(!available)('rabbit:// under failure', () => {
     expect(Date.now() - started).toBeLessThan(1000);
     // The next call makes a new reply queue.
     await expect(client.call({}, 'fast')).resolves.toBe('fast');
-    const newReplyQueue = await (bus.rpc.driver as unknown as { replyQueue: Promise<string> }).replyQueue;
+    const newReplyQueue = replyQueueOf(bus.rpc) as string;
+    expect(newReplyQueue).toMatch(/^reply_[0-9a-f]{32}$/);
     expect(newReplyQueue).not.toBe(replyQueue);
     expect(await getQueue(newReplyQueue)).toMatchObject({ arguments: { 'x-expires': 1800000 } });
     expect(logger.lines.some((l) => l.level === 'warn' && /cancelled the consumer/.test(l.msg))).toBe(true);

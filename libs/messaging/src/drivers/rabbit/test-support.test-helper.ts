@@ -220,3 +220,8 @@ export async function expectRoundTrip<T = void>(transport: Transport, topic: str
     await server.stop();
   }
 }
+
+/** The transport's reply queue name, once its first call made it (reaches into the protocol layer). */
+export function replyQueueOf(transport: Transport): string | undefined {
+  return (transport.driver as unknown as { replyQueue: { name: string | undefined } }).replyQueue.name;
+}

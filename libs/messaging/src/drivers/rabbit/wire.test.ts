@@ -9,7 +9,7 @@ import { Notifier } from '../../notify/notifier.js';
 import { getRpcClient } from '../../rpc/client.js';
 import { getRpcServer, type RpcServer } from '../../rpc/server.js';
 import { ValueError } from '../../index.js';
-import { deleteEntities, getExchange, getQueue, innerMessage, management, RawAmqp, rabbitTransports, requireRabbit, sleep, uniqueName, type RabbitTransports } from './test-support.test-helper.js';
+import { deleteEntities, getExchange, getQueue, innerMessage, management, RawAmqp, rabbitTransports, replyQueueOf, requireRabbit, sleep, uniqueName, type RabbitTransports } from './test-support.test-helper.js';
 
 const available = await requireRabbit();
 const PREFIX = uniqueName('wire');
@@ -91,7 +91,7 @@ describe.skipIf(!available)('rabbit:// wire format', () => {
     const { body: all } = await management<Array<{ name: string }>>('/queues/%2F?columns=name');
     const fanoutQueue = all.find((q) => q.name.startsWith(`${topic}_fanout_`))?.name as string;
     expect(fanoutQueue).toMatch(new RegExp(`^${topic}_fanout_[0-9a-f]{32}$`));
-    const replyQueue = (await getRpcClientReplyQueue(bus)) as string;
+    const replyQueue = replyQueueOf(bus.rpc) as string;
     for (const name of [fanoutQueue, replyQueue]) {
       expect(await getQueue(name)).toMatchObject({ durable: false, auto_delete: false, exclusive: false, arguments: { 'x-expires': 1800000 } });
     }
@@ -164,8 +164,3 @@ describe.skipIf(!available)('rabbit:// wire format', () => {
     expect(warn.fields.routingKey).toBe(`${topic}.warn`);
   });
 });
-
-/** The transport's reply queue, created on the first call. */
-async function getRpcClientReplyQueue(bus: RabbitTransports): Promise<string | undefined> {
-  return (bus.rpc.driver as unknown as { replyQueue?: Promise<string> }).replyQueue;
-}
