@@ -7,6 +7,27 @@ import { randomUUID } from 'node:crypto';
 import amqp from 'amqplib';
 import { sequential } from './harness.js';
 
+/** Calls matched to replies by correlation id: `send(correlationId)` publishes one request. */
+function correlatedCalls(send: (correlationId: string) => void) {
+  const pending = new Map<string, () => void>();
+  let counter = 0;
+  return {
+    call: () =>
+      new Promise<void>((resolve) => {
+        const correlationId = String(++counter);
+        pending.set(correlationId, resolve);
+        send(correlationId);
+      }),
+    replied(correlationId: unknown): void {
+      const done = pending.get(correlationId as string);
+      pending.delete(correlationId as string);
+      done?.();
+    },
+  };
+}
+
+const REQUEST_BODY = Buffer.from(JSON.stringify({ method: 'echo', args: { value: { id: 42, name: 'instance-0001', flavor: 'm1.small' } } }));
+
 export interface CallRig {
   call(): Promise<unknown>;
   close(): Promise<void>;
@@ -28,26 +49,9 @@ export async function openRawAmqplibRig(url: string): Promise<CallRig> {
 
   const clientConnection = await amqp.connect(url, { noDelay: true });
   const clientChannel = await clientConnection.createChannel();
-  const pending = new Map<string, () => void>();
-  await clientChannel.consume(
-    'amq.rabbitmq.reply-to',
-    (msg) => {
-      const done = msg && pending.get(msg.properties.correlationId as string);
-      if (done) {
-        pending.delete(msg.properties.correlationId as string);
-        done();
-      }
-    },
-    { noAck: true },
-  );
-  const body = Buffer.from(JSON.stringify({ method: 'echo', args: { value: { id: 42, name: 'instance-0001', flavor: 'm1.small' } } }));
-  let counter = 0;
-  const call = () =>
-    new Promise<void>((resolve) => {
-      const correlationId = String(++counter);
-      pending.set(correlationId, resolve);
-      clientChannel.sendToQueue(queue, body, { replyTo: 'amq.rabbitmq.reply-to', correlationId });
-    });
+  const calls = correlatedCalls((correlationId) => clientChannel.sendToQueue(queue, REQUEST_BODY, { replyTo: 'amq.rabbitmq.reply-to', correlationId }));
+  await clientChannel.consume('amq.rabbitmq.reply-to', (msg) => msg && calls.replied(msg.properties.correlationId), { noAck: true });
+  const call = calls.call;
   await sequential('warm-up', 500, call);
   return {
     call,
@@ -87,22 +91,15 @@ export async function openRawOsloSemanticsRig(url: string): Promise<CallRig> {
   const requestChannel = await clientSend.createConfirmChannel();
   const repliesChannel = await clientListen.createChannel();
   const { queue: replyQueue } = await repliesChannel.assertQueue('', { exclusive: true, arguments: { 'x-expires': 1_800_000 } });
-  const pending = new Map<string, () => void>();
+  const calls = correlatedCalls((correlationId) =>
+    requestChannel.publish(exchange, queue, REQUEST_BODY, { ...properties, expiration: '30000', replyTo: replyQueue, correlationId }, () => undefined),
+  );
   await repliesChannel.consume(replyQueue, (msg) => {
     if (!msg) return;
     repliesChannel.ack(msg);
-    const done = pending.get(msg.properties.correlationId as string);
-    pending.delete(msg.properties.correlationId as string);
-    done?.();
+    calls.replied(msg.properties.correlationId);
   });
-  const body = Buffer.from(JSON.stringify({ method: 'echo', args: { value: { id: 42, name: 'instance-0001', flavor: 'm1.small' } } }));
-  let counter = 0;
-  const call = () =>
-    new Promise<void>((resolve) => {
-      const correlationId = String(++counter);
-      pending.set(correlationId, resolve);
-      requestChannel.publish(exchange, queue, body, { ...properties, expiration: '30000', replyTo: replyQueue, correlationId }, () => undefined);
-    });
+  const call = calls.call;
   await sequential('warm-up', 500, call);
   return {
     call,

@@ -225,3 +225,18 @@ export async function expectRoundTrip<T = void>(transport: Transport, topic: str
 export function replyQueueOf(transport: Transport): string | undefined {
   return (transport.driver as unknown as { replyQueue: { name: string | undefined } }).replyQueue.name;
 }
+
+/**
+ * A cast with `retry: 0` that must fail at connection time: its error and how long it took.
+ * Resolves (never rejects) so callers can assert on both.
+ */
+export async function failedCast(transport: Transport, topic: string): Promise<{ error: unknown; elapsedMs: number }> {
+  const started = Date.now();
+  const error = await getRpcClient(transport, { topic }, { retry: 0 })
+    .cast({}, 'x')
+    .then(
+      () => undefined,
+      (err: unknown) => err,
+    );
+  return { error, elapsedMs: Date.now() - started };
+}

@@ -15,7 +15,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { MessageDeliveryFailure } from '../../errors.js';
 import { getRpcClient } from '../../rpc/client.js';
 import { getRpcServer } from '../../rpc/server.js';
-import { deleteEntities, expectRoundTrip, RABBIT_HOST, RABBIT_PORT, rabbitTransports, requireRabbit, uniqueName, type RabbitTransports } from './test-support.test-helper.js';
+import { deleteEntities, expectRoundTrip, failedCast, RABBIT_HOST, RABBIT_PORT, rabbitTransports, requireRabbit, uniqueName, type RabbitTransports } from './test-support.test-helper.js';
 
 const available = await requireRabbit();
 const PREFIX = uniqueName('tls');
@@ -124,17 +124,11 @@ describe.skipIf(!available)('rabbit:// over TLS (through a TLS-terminating proxy
   const roundTrip = (bus: RabbitTransports) => expectRoundTrip(bus.rpc, `${PREFIX}-${Math.random().toString(16).slice(2, 8)}`, 'over TLS');
 
   /** A cast with retry: 0 that must fail quickly at connection time; its error. */
-  async function failedCast(bus: RabbitTransports): Promise<Error> {
-    const started = Date.now();
-    const outcome = await getRpcClient(bus.rpc, { topic: `${PREFIX}-nobody` }, { retry: 0 })
-      .cast({}, 'x')
-      .then(
-        () => undefined,
-        (err: unknown) => err,
-      );
-    expect(outcome).toBeInstanceOf(MessageDeliveryFailure);
-    expect(Date.now() - started).toBeLessThan(5000);
-    return outcome as Error;
+  async function failedTlsCast(bus: RabbitTransports): Promise<Error> {
+    const { error, elapsedMs } = await failedCast(bus.rpc, `${PREFIX}-nobody`);
+    expect(error).toBeInstanceOf(MessageDeliveryFailure);
+    expect(elapsedMs).toBeLessThan(5000);
+    return error as Error;
   }
 
   it('calls and casts with ssl and ssl_ca_file, every connection through the proxy', async () => {
@@ -169,7 +163,7 @@ describe.skipIf(!available)('rabbit:// over TLS (through a TLS-terminating proxy
   it('refuses a broker certificate not signed by ssl_ca_file, saying so', async () => {
     const proxy = await startProxy('server');
     const bus = await overTls(proxy, { ssl: true, ssl_ca_file: pem('other-ca.pem') });
-    const err = await failedCast(bus);
+    const err = await failedTlsCast(bus);
     expect(err.message).toMatch(new RegExp(`Unable to connect to AMQP server on 127\\.0\\.0\\.1:${proxy.port} after 0 tries: .*certificate`, 'i'));
     expect(proxy.accepted).toBe(0);
   });
@@ -178,7 +172,7 @@ describe.skipIf(!available)('rabbit:// over TLS (through a TLS-terminating proxy
     // The certificate names localhost but not 127.0.0.1, the host in the URL.
     const proxy = await startProxy('server-no-ip');
     const strict = await overTls(proxy, { ssl: true, ssl_ca_file: pem('ca.pem'), ssl_enforce_hostname_verification: true });
-    const err = await failedCast(strict);
+    const err = await failedTlsCast(strict);
     expect(err.message).toMatch(/127\.0\.0\.1.*certificate|certificate.*127\.0\.0\.1/i);
     expect(proxy.accepted).toBe(0);
 
@@ -194,7 +188,7 @@ describe.skipIf(!available)('rabbit:// over TLS (through a TLS-terminating proxy
     const proxy = await startProxy('server', true);
     const anonymous = await overTls(proxy, { ssl: true, ssl_ca_file: pem('ca.pem') });
     // TLS 1.3: the proxy's alert arrives once the client sends its AMQP header.
-    expect((await failedCast(anonymous)).message).toMatch(/after 0 tries: .*certificate required/);
+    expect((await failedTlsCast(anonymous)).message).toMatch(/after 0 tries: .*certificate required/);
     expect(proxy.refused).toBeGreaterThanOrEqual(1);
     expect(proxy.clientNames).toEqual([]);
 
