@@ -1,0 +1,46 @@
+/** Structured JSON logs (pino) for every service, and the adapter the messaging library takes. */
+import { pino, type Logger as PinoLogger } from 'pino';
+import type { Logger as MessagingLogger } from '@fjord/messaging';
+
+export type ServiceLogger = PinoLogger;
+
+const LEVELS = new Set(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']);
+
+export interface LoggerOptions {
+  service: string;
+  level?: string | null;
+  /** Defaults to stdout; tests pass a stream to read the lines back. */
+  destination?: NodeJS.WritableStream;
+}
+
+/** Keys whose values never reach a log line (tokens, passwords, URLs with credentials). */
+export const REDACTED_KEYS = [
+  'password',
+  '*.password',
+  'auth_token',
+  '*.auth_token',
+  'token',
+  '*.token',
+  'req.headers["x-auth-token"]',
+  'req.headers.authorization',
+  'transport_url',
+  'connection',
+];
+
+export function createLogger(options: LoggerOptions): ServiceLogger {
+  const level = options.level ?? process.env['FJORD_LOG_LEVEL'] ?? 'info';
+  if (!LEVELS.has(level)) throw new Error(`log level ${JSON.stringify(level)} is not one of ${[...LEVELS].join(', ')}`);
+  const settings = { name: options.service, level, redact: { paths: REDACTED_KEYS, censor: '***' } };
+  return options.destination ? pino(settings, options.destination) : pino(settings);
+}
+
+/** The messaging library logs `(msg, fields)`; pino takes `(fields, msg)`. */
+export function messagingLogger(logger: ServiceLogger): MessagingLogger {
+  return {
+    debug: (msg, fields) => logger.debug(fields ?? {}, msg),
+    info: (msg, fields) => logger.info(fields ?? {}, msg),
+    warn: (msg, fields) => logger.warn(fields ?? {}, msg),
+    error: (msg, fields) => logger.error(fields ?? {}, msg),
+    child: (bindings) => messagingLogger(logger.child(bindings)),
+  };
+}

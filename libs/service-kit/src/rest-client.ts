@@ -1,0 +1,111 @@
+/**
+ * REST between projects (nova → cinder, nova → glance): JSON over fetch with a timeout, the
+ * request id passed on in X-Openstack-Request-Id, one log line per hop, and typed failures.
+ */
+import type { ServiceLogger } from './logger.js';
+import type { RequestContext } from './context.js';
+
+export class RestError extends Error {
+  constructor(
+    readonly service: string,
+    readonly method: string,
+    readonly path: string,
+    readonly status: number,
+    readonly body: unknown,
+  ) {
+    super(`${service} ${method} ${path} failed with HTTP ${status}${faultMessage(body) ? `: ${faultMessage(body)}` : ''}`);
+    this.name = 'RestError';
+  }
+}
+
+/** The `message` of an OpenStack fault body (`{"badRequest": {"message": ...}}`), if any. */
+export function faultMessage(body: unknown): string | undefined {
+  if (body === null || typeof body !== 'object') return undefined;
+  const first = Object.values(body as Record<string, unknown>)[0];
+  if (first !== null && typeof first === 'object' && typeof (first as { message?: unknown }).message === 'string') {
+    return (first as { message: string }).message;
+  }
+  return undefined;
+}
+
+export interface RestClientOptions {
+  /** e.g. http://127.0.0.1:8776/v3 — paths are appended to it. */
+  baseUrl: string;
+  /** The project called, for logs and errors ('volume', 'image'). */
+  service: string;
+  logger: ServiceLogger;
+  timeoutMs?: number;
+}
+
+type Ctxt = Pick<RequestContext, 'request_id'> & Partial<RequestContext>;
+
+export class RestClient {
+  private readonly baseUrl: string;
+  private readonly timeoutMs: number;
+
+  constructor(private readonly options: RestClientOptions) {
+    const url = new URL(options.baseUrl); // throws on a malformed endpoint, at start-up
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error(`${options.service} endpoint must be http(s), got ${url.protocol}`);
+    this.baseUrl = options.baseUrl.replace(/\/+$/, '');
+    this.timeoutMs = options.timeoutMs ?? 30_000;
+  }
+
+  get<T>(path: string, ctxt: Ctxt): Promise<T> {
+    return this.request<T>('GET', path, undefined, ctxt);
+  }
+
+  post<T>(path: string, body: unknown, ctxt: Ctxt): Promise<T> {
+    return this.request<T>('POST', path, body, ctxt);
+  }
+
+  put<T>(path: string, body: unknown, ctxt: Ctxt): Promise<T> {
+    return this.request<T>('PUT', path, body, ctxt);
+  }
+
+  delete<T = void>(path: string, ctxt: Ctxt): Promise<T> {
+    return this.request<T>('DELETE', path, undefined, ctxt);
+  }
+
+  async request<T>(method: string, path: string, body: unknown, ctxt: Ctxt): Promise<T> {
+    const started = performance.now();
+    const headers: Record<string, string> = { accept: 'application/json', 'x-openstack-request-id': ctxt.request_id };
+    if (ctxt.project_id) headers['x-auth-project-id'] = ctxt.project_id;
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    const log = this.options.logger.child({ request_id: ctxt.request_id, peer: this.options.service });
+    let response: Response;
+    try {
+      response = await fetch(`${this.baseUrl}${path}`, {
+        method,
+        headers,
+        body: body === undefined ? null : JSON.stringify(body),
+        signal: AbortSignal.timeout(this.timeoutMs),
+      });
+    } catch (error) {
+      log.warn({ method, path, err: error }, 'REST call failed');
+      const reason = error instanceof Error && error.name === 'TimeoutError' ? `no answer within ${this.timeoutMs} ms` : errorText(error);
+      throw new RestError(this.options.service, method, path, 0, { error: { message: reason } });
+    }
+    const text = await response.text();
+    const parsed: unknown = text === '' ? undefined : safeParse(text);
+    const ms = Math.round((performance.now() - started) * 10) / 10;
+    log.info({ method, path, status: response.status, ms }, 'REST call');
+    if (!response.ok) throw new RestError(this.options.service, method, path, response.status, parsed);
+    return parsed as T;
+  }
+}
+
+function safeParse(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
+function errorText(error: unknown): string {
+  if (error instanceof Error) {
+    const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+    return cause?.code ?? cause?.message ?? error.message;
+  }
+  return String(error);
+}

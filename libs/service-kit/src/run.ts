@@ -1,0 +1,31 @@
+/**
+ * The entry point of a service process: build it, start it, and stop it gracefully on SIGINT or
+ * SIGTERM (a second signal, or 30 s, forces the exit).
+ */
+import closeWithGrace from 'close-with-grace';
+import type { Service } from './service.js';
+
+export interface RunOptions {
+  /** Milliseconds a graceful stop may take. */
+  graceMs?: number;
+}
+
+export async function runService(build: () => Promise<Service | Service[]>, options: RunOptions = {}): Promise<Service[]> {
+  let services: Service[] = [];
+  try {
+    const built = await build();
+    services = Array.isArray(built) ? built : [built];
+    for (const service of services) await service.start();
+  } catch (error) {
+    process.stderr.write(`fatal: ${error instanceof Error ? error.message : String(error)}\n`);
+    for (const service of services.reverse()) await service.stop().catch(() => undefined);
+    process.exit(1);
+  }
+  closeWithGrace({ delay: options.graceMs ?? 30_000 }, async ({ signal, err }) => {
+    const logger = services[0]?.logger;
+    if (err) logger?.error({ err }, 'stopping after an unexpected error');
+    else logger?.info({ signal }, 'stopping');
+    for (const service of [...services].reverse()) await service.stop();
+  });
+  return services;
+}

@@ -1,0 +1,264 @@
+/**
+ * A service is a composition: config, logger, transports, database, HTTP, RPC servers, listeners
+ * and periodic tasks, started in order and stopped in the reverse order that loses no work:
+ * HTTP intake → periodic tasks → RPC servers and listeners (after in-flight work) → transports →
+ * database.
+ */
+import {
+  Notifier,
+  Target,
+  getNotificationTransport,
+  getRpcClient,
+  getRpcServer,
+  getRpcTransport,
+  type Config,
+  type NotificationListener,
+  type RpcServer,
+  type RpcServerOptions,
+  type Transport,
+} from '@fjord/messaging';
+import { createLogger, messagingLogger, type ServiceLogger } from './logger.js';
+import { ServiceMetrics } from './metrics.js';
+import { HealthChecks, type HealthCheck } from './health.js';
+import { createHttpApp, type HttpApp } from './http/app.js';
+import { instrumentEndpoint } from './rpc-metrics.js';
+import { noauthIdentity, registerNoauthOptions } from './noauth.js';
+import { registerKitOptions } from './config.js';
+
+export interface ServiceOptions {
+  /** 'api', 'compute', … — the name in logs and metrics. */
+  name: string;
+  conf: Config;
+  logger?: ServiceLogger;
+}
+
+export interface HttpOptions {
+  host: string;
+  port: number;
+  title: string;
+  version: string;
+  description?: string;
+  bodyLimit?: number;
+  requestIdHeaders?: readonly string[];
+}
+
+export interface DatabaseOpenArgs {
+  connection: string | null;
+  stateDir: string;
+  logger: ServiceLogger;
+}
+
+export interface Closable {
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+type Stoppable = RpcServer | NotificationListener;
+
+interface PeriodicTask {
+  name: string;
+  ms: number;
+  run: () => Promise<void>;
+  timer?: NodeJS.Timeout;
+  running?: Promise<void>;
+}
+
+type State = 'new' | 'starting' | 'running' | 'stopping' | 'stopped';
+
+export class Service {
+  readonly name: string;
+  readonly conf: Config;
+  readonly logger: ServiceLogger;
+  readonly metrics: ServiceMetrics;
+  readonly health: HealthChecks;
+  /** Where the service listens once started, e.g. { http: 'http://127.0.0.1:8774' }. */
+  readonly urls: { http?: string } = {};
+
+  private state: State = 'new';
+  private rpc?: Promise<Transport>;
+  private notifications?: Promise<Transport>;
+  private app?: HttpApp;
+  private httpOptions?: HttpOptions;
+  private readonly servers: Stoppable[] = [];
+  private readonly tasks: PeriodicTask[] = [];
+  private readonly databases: Closable[] = [];
+  private readonly startHooks: Array<() => Promise<void>> = [];
+  private readonly stopHooks: Array<() => Promise<void>> = [];
+
+  constructor(options: ServiceOptions) {
+    this.name = options.name;
+    this.conf = options.conf;
+    registerNoauthOptions(this.conf);
+    registerKitOptions(this.conf);
+    this.conf.setDefault('DEFAULT', 'rpc_ping_enabled', true);
+    const level = this.conf.get<string | null>('DEFAULT', 'log_level') ?? (this.conf.get<boolean>('DEFAULT', 'debug') ? 'debug' : undefined);
+    this.logger = options.logger ?? createLogger({ service: options.name, level: level ?? null });
+    this.metrics = new ServiceMetrics(options.name);
+    this.health = new HealthChecks(options.name);
+  }
+
+  get host(): string {
+    return this.conf.get<string>('DEFAULT', 'host');
+  }
+
+  /** The RPC transport of `[DEFAULT] transport_url`, made once. */
+  rpcTransport(): Promise<Transport> {
+    this.rpc ??= getRpcTransport(this.conf, undefined, { logger: messagingLogger(this.logger.child({ component: 'messaging' })) });
+    return this.rpc;
+  }
+
+  /** The notification transport (`[oslo_messaging_notifications] transport_url`, else the RPC one). */
+  notificationTransport(): Promise<Transport> {
+    this.notifications ??= getNotificationTransport(this.conf, undefined, {
+      logger: messagingLogger(this.logger.child({ component: 'notifications' })),
+    });
+    return this.notifications;
+  }
+
+  /** A notifier on the notification transport; driver and topics from [oslo_messaging_notifications]. */
+  async notifier(options: { publisherId: string }): Promise<Notifier> {
+    return new Notifier(await this.notificationTransport(), { publisherId: options.publisherId });
+  }
+
+  /** Open a database through a project's opener; closed last at shutdown; checked by /healthz. */
+  async database<D extends Closable>(open: (args: DatabaseOpenArgs) => Promise<D>): Promise<D> {
+    const db = await open({
+      connection: this.conf.get<string | null>('database', 'connection') || null,
+      stateDir: this.conf.get<string>('DEFAULT', 'state_path'),
+      logger: this.logger.child({ component: 'database' }),
+    });
+    this.databases.push(db);
+    this.health.register(this.databases.length === 1 ? 'database' : `database-${this.databases.length}`, async () => {
+      await db.ping();
+      return { ok: true };
+    });
+    return db;
+  }
+
+  /** The REST API of this service; routes are registered on the returned fastify app. */
+  async http(options: HttpOptions): Promise<HttpApp> {
+    if (this.app || this.httpOptions) throw new Error(`${this.name}: http() was already called`);
+    this.httpOptions = options;
+    this.app = await this.makeApp(options, true);
+    return this.app;
+  }
+
+  /** Serve RPC: an RpcServer, or a target and endpoints (then counted in /metrics by method). */
+  async rpcServer(target: Target | RpcServer, endpoints: object[] = [], options: RpcServerOptions = {}): Promise<RpcServer> {
+    let server: RpcServer;
+    if (target instanceof Target) {
+      const instrumented = endpoints.map((endpoint) => instrumentEndpoint(endpoint, this.metrics, this.logger));
+      server = getRpcServer(await this.rpcTransport(), target, instrumented, options);
+      this.healthCheckRpc(target);
+    } else {
+      server = target;
+    }
+    this.servers.push(server);
+    if (this.state === 'running') await server.start();
+    return server;
+  }
+
+  /** A notification listener, started with the service and stopped after its in-flight work. */
+  listener(listener: NotificationListener): void {
+    this.servers.push(listener);
+  }
+
+  /** A periodic task: runs every `ms` after start, never overlapping itself; failures are logged. */
+  every(ms: number, name: string, run: () => Promise<void>): void {
+    if (!(ms > 0)) throw new Error(`periodic task ${name}: interval must be positive, got ${ms}`);
+    this.tasks.push({ name, ms, run });
+  }
+
+  onStart(hook: () => Promise<void>): void {
+    this.startHooks.push(hook);
+  }
+
+  onStop(hook: () => Promise<void>): void {
+    this.stopHooks.push(hook);
+  }
+
+  healthCheck(name: string, check: HealthCheck): void {
+    this.health.register(name, check);
+  }
+
+  async start(): Promise<void> {
+    if (this.state !== 'new') throw new Error(`${this.name} was already started`);
+    this.state = 'starting';
+    for (const server of this.servers) await server.start();
+    for (const hook of this.startHooks) await hook();
+    for (const task of this.tasks) this.schedule(task);
+    const options = this.httpOptions ?? {
+      host: this.conf.get<string>('healthcheck', 'host'),
+      port: this.conf.get<number>('healthcheck', 'port'),
+      title: this.name,
+      version: '1',
+    };
+    this.app ??= await this.makeApp(options, false);
+    const address = await this.app.listen({ host: options.host, port: options.port });
+    this.urls.http = address.replace('[::1]', 'localhost');
+    this.state = 'running';
+    this.logger.info({ url: this.urls.http }, `${this.name} started`);
+  }
+
+  async stop(): Promise<void> {
+    if (this.state === 'stopping' || this.state === 'stopped') return;
+    this.state = 'stopping';
+    const step = async (what: string, fn: () => Promise<unknown>) => {
+      try {
+        await fn();
+      } catch (error) {
+        this.logger.error({ err: error }, `${this.name}: stopping ${what} failed`);
+      }
+    };
+    await step('HTTP', async () => this.app?.close());
+    for (const task of this.tasks) clearTimeout(task.timer);
+    await step('periodic tasks', () => Promise.all(this.tasks.map((task) => task.running)));
+    for (const hook of this.stopHooks) await step('a stop hook', hook);
+    await step('RPC servers and listeners', () => Promise.all(this.servers.map((server) => server.stop())));
+    await step('in-flight work', () => Promise.all(this.servers.map((server) => server.wait())));
+    await step('transports', async () => {
+      const transports = await Promise.allSettled([this.rpc, this.notifications].filter(Boolean) as Array<Promise<Transport>>);
+      await Promise.all(transports.map((result) => (result.status === 'fulfilled' ? result.value.cleanup() : undefined)));
+    });
+    await step('databases', () => Promise.all(this.databases.map((db) => db.close())));
+    this.state = 'stopped';
+    this.logger.info(`${this.name} stopped`);
+  }
+
+  private makeApp(options: HttpOptions, docs: boolean): Promise<HttpApp> {
+    return createHttpApp({
+      ...options,
+      logger: this.logger,
+      metrics: this.metrics,
+      health: this.health,
+      noauth: noauthIdentity(this.conf),
+      docs,
+    });
+  }
+
+  private schedule(task: PeriodicTask): void {
+    task.timer = setTimeout(() => {
+      task.running = task
+        .run()
+        .catch((error: unknown) => this.logger.error({ err: error, task: task.name }, 'periodic task failed'))
+        .finally(() => {
+          task.running = undefined;
+          if (this.state === 'running' || this.state === 'starting') this.schedule(task);
+        });
+    }, task.ms);
+    task.timer.unref();
+  }
+
+  /** The bus is healthy when our own server answers oslo's ping through it. */
+  private healthCheckRpc(target: Target): void {
+    const name = `rpc:${target.topic}.${target.server}`;
+    this.health.register(name, async () => {
+      // oslo's ping endpoint answers version 1.0: ping without the API's own version.
+      const pingTarget = new Target({ topic: target.topic, server: target.server, exchange: target.exchange });
+      const client = getRpcClient(await this.rpcTransport(), pingTarget, { timeout: 2 });
+      const started = performance.now();
+      await client.call({}, 'oslo_rpc_server_ping');
+      return { ok: true, detail: `ping answered in ${Math.round(performance.now() - started)} ms` };
+    });
+  }
+}
