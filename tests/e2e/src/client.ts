@@ -1,0 +1,88 @@
+/** A small HTTP client for the e2e suites: JSON in and out, the status kept, polling helpers. */
+export interface HttpResult<T = any> {
+  status: number;
+  headers: Headers;
+  body: T;
+}
+
+export async function http<T = any>(method: string, url: string, body?: unknown, headers: Record<string, string> = {}): Promise<HttpResult<T>> {
+  const response = await fetch(url, {
+    method,
+    headers: { accept: 'application/json', ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers },
+    body: body === undefined ? null : typeof body === 'string' ? body : JSON.stringify(body),
+    signal: AbortSignal.timeout(30_000),
+  });
+  const text = await response.text();
+  let parsed: unknown = text;
+  try {
+    parsed = text === '' ? undefined : JSON.parse(text);
+  } catch {
+    // not JSON: keep the text
+  }
+  return { status: response.status, headers: response.headers, body: parsed as T };
+}
+
+/** Polls `probe` until `done` holds, or fails after `timeoutMs` with the last value seen. */
+export async function waitFor<T>(what: string, probe: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 20_000, everyMs = 50): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: T | undefined;
+  while (Date.now() < deadline) {
+    last = await probe();
+    if (done(last)) return last;
+    await new Promise((resolve) => setTimeout(resolve, everyMs));
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; last value: ${JSON.stringify(last)}`);
+}
+
+export const CIRROS = '70a599e0-31e7-49b7-b260-868f441e862b';
+export const PROJECT = 'f1d2c3b4a5968778695a4b3c2d1e0f00';
+
+/** The compute and volume REST APIs of one running system, with the calls the suites repeat. */
+export class Cloud {
+  constructor(readonly urls: { compute: string; volume: string; metering: string; image: string }) {}
+
+  server(id: string) {
+    return http('GET', `${this.urls.compute}/servers/${id}`);
+  }
+
+  async boot(server: Record<string, unknown>, requestId?: string) {
+    const headers: Record<string, string> = requestId ? { 'x-openstack-request-id': requestId } : {};
+    return http('POST', `${this.urls.compute}/servers`, { server: { imageRef: CIRROS, flavorRef: '1', ...server } }, headers);
+  }
+
+  /** Waits until the server's status is one of `statuses` and returns it. */
+  async waitForStatus(id: string, statuses: string[], timeoutMs = 20_000) {
+    const result = await waitFor(`server ${id} to reach ${statuses.join('/')}`, () => this.server(id), (r) => r.status === 200 && statuses.includes(r.body.server.status), timeoutMs);
+    return result.body.server;
+  }
+
+  async waitForGone(id: string, timeoutMs = 20_000) {
+    await waitFor(`server ${id} to be deleted`, () => this.server(id), (r) => r.status === 404, timeoutMs);
+  }
+
+  action(id: string, action: Record<string, unknown>) {
+    return http('POST', `${this.urls.compute}/servers/${id}/action`, action);
+  }
+
+  volume(id: string) {
+    return http('GET', `${this.urls.volume}/${PROJECT}/volumes/${id}`);
+  }
+
+  createVolume(size: number, name: string) {
+    return http('POST', `${this.urls.volume}/${PROJECT}/volumes`, { volume: { size, name } });
+  }
+
+  async waitForVolume(id: string, status: string, timeoutMs = 20_000) {
+    const result = await waitFor(`volume ${id} to be ${status}`, () => this.volume(id), (r) => r.status === 200 && r.body.volume.status === status, timeoutMs);
+    return result.body.volume;
+  }
+
+  async hypervisors() {
+    return (await http('GET', `${this.urls.compute}/os-hypervisors/detail`)).body.hypervisors as Array<Record<string, any>>;
+  }
+
+  async events(query: Record<string, string>) {
+    const search = new URLSearchParams(query).toString();
+    return (await http('GET', `${this.urls.metering}/v2/events?${search}`)).body as Array<Record<string, any>>;
+  }
+}

@@ -1,0 +1,102 @@
+/**
+ * The apps as separate processes, as an operator runs them: each `apps/<app>/src/main.ts` with
+ * `--config-file etc/fjord.conf --config-file etc/<app>.conf`, and the environment pointing it at
+ * this run's RabbitMQ vhosts, PostgreSQL databases and free ports (OS_<GROUP>__<OPTION>).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream } from 'node:fs';
+import { mkdtemp, readFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { waitFor } from './client.js';
+
+export const ROOT = resolve(import.meta.dirname, '../../..');
+
+export interface AppProcess {
+  name: string;
+  app: string;
+  child: ChildProcess;
+  logFile: string;
+  healthUrl: string;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolvePort(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}
+
+export class ProcessGroup {
+  readonly processes: AppProcess[] = [];
+  private logDir?: Promise<string>;
+
+  constructor(private readonly baseEnv: Record<string, string>) {}
+
+  /** Starts `apps/<app>` and waits until its /healthz says ok. */
+  async start(name: string, app: string, env: Record<string, string>, healthUrl: string, timeoutMs = 60_000): Promise<AppProcess> {
+    this.logDir ??= mkdtemp(join(tmpdir(), 'fjord-e2e-'));
+    const logFile = join(await this.logDir, `${name}.log`);
+    const out = createWriteStream(logFile);
+    // tsx as a loader inside node, not its CLI: the CLI runs node as a child, and a SIGKILL to the
+    // wrapper would leave the app running.
+    const child = spawn(
+      process.execPath,
+      ['--conditions=@fjord/source', '--import', 'tsx', join(ROOT, `apps/${app}/src/main.ts`), '--config-file', join(ROOT, 'etc/fjord.conf'), '--config-file', join(ROOT, `etc/${app}.conf`)],
+      { cwd: ROOT, env: { ...process.env, FJORD_LOG_LEVEL: 'info', ...this.baseEnv, ...env }, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    child.stdout.pipe(out);
+    child.stderr.pipe(out);
+    const proc: AppProcess = { name, app, child, logFile, healthUrl };
+    this.processes.push(proc);
+    let exited: number | null = null;
+    child.once('exit', (code) => (exited = code ?? -1));
+    try {
+      await waitFor(
+        `${name} to be healthy`,
+        async () => {
+          if (exited !== null) throw new Error(`${name} exited with ${exited} before it was healthy:\n${await this.tail(proc)}`);
+          return fetch(healthUrl, { signal: AbortSignal.timeout(2000) }).then((r) => r.status, () => 0);
+        },
+        (status) => status === 200,
+        timeoutMs,
+        200,
+      );
+    } catch (error) {
+      throw new Error(`${error instanceof Error ? error.message : String(error)}\n--- ${name} log ---\n${await this.tail(proc)}`);
+    }
+    return proc;
+  }
+
+  /** SIGKILL, as a crashed host: no graceful stop. */
+  kill(name: string): void {
+    this.processes.find((p) => p.name === name)?.child.kill('SIGKILL');
+  }
+
+  async tail(proc: AppProcess, lines = 40): Promise<string> {
+    const text = await readFile(proc.logFile, 'utf8').catch(() => '');
+    return text.split('\n').slice(-lines).join('\n');
+  }
+
+  /** SIGTERM to all (reverse order) and wait; a process that does not exit in 15 s is killed. */
+  async stopAll(): Promise<number[]> {
+    const codes: number[] = [];
+    for (const proc of [...this.processes].reverse()) {
+      if (proc.child.exitCode !== null || proc.child.signalCode !== null) {
+        codes.push(proc.child.exitCode ?? -1);
+        continue;
+      }
+      const exited = new Promise<number>((resolveExit) => proc.child.once('exit', (code) => resolveExit(code ?? -1)));
+      proc.child.kill('SIGTERM');
+      const timer = setTimeout(() => proc.child.kill('SIGKILL'), 15_000);
+      codes.push(await exited);
+      clearTimeout(timer);
+    }
+    return codes;
+  }
+}

@@ -1,0 +1,120 @@
+/**
+ * The whole system as separate processes on the real RabbitMQ and PostgreSQL: RPC on one vhost,
+ * notifications (metering's transport) on another, one database per project, two compute hosts.
+ */
+import { randomUUID } from 'node:crypto';
+import { ProcessGroup, freePort } from './processes.js';
+import { createDatabase, createVhost, deleteVhost, dropDatabase, RABBIT } from './infra.js';
+
+export interface SeparateSystem {
+  group: ProcessGroup;
+  urls: { compute: string; volume: string; metering: string; image: string };
+  ports: { api: number; volume: number; metering: number; image: number };
+  stop(): Promise<number[]>;
+}
+
+export interface SystemOptions {
+  computeHosts?: number;
+  serviceDownTime?: number;
+  /** One more compute host, alone in its availability zone, whose spawns take `spawnDelay` s (to kill it mid-boot). */
+  slowHost?: { host: string; availabilityZone: string; spawnDelay: number };
+}
+
+export async function startSeparateSystem(options: SystemOptions = {}): Promise<SeparateSystem> {
+  const run = randomUUID().slice(0, 8);
+  const vhosts = { rpc: `fjord-e2e-${run}-rpc`, notifications: `fjord-e2e-${run}-notifications` };
+  const dbNames = { compute: `fjord_e2e_${run}_compute`, volume: `fjord_e2e_${run}_volume`, metering: `fjord_e2e_${run}_metering` };
+  const cleanups: Array<() => Promise<void>> = [];
+  const rabbit = (vhost: string) => `rabbit://${RABBIT.user}:${RABBIT.password}@${RABBIT.host}:${RABBIT.port}/${vhost}`;
+
+  for (const vhost of Object.values(vhosts)) {
+    await createVhost(vhost);
+    cleanups.push(() => deleteVhost(vhost));
+  }
+  const db: Record<string, string> = {};
+  for (const [project, name] of Object.entries(dbNames)) {
+    db[project] = await createDatabase(name);
+    cleanups.push(() => dropDatabase(name));
+  }
+  const ports = { api: await freePort(), volume: await freePort(), metering: await freePort(), image: await freePort() };
+  const urls = {
+    compute: `http://127.0.0.1:${ports.api}/v2.1`,
+    volume: `http://127.0.0.1:${ports.volume}/v3`,
+    metering: `http://127.0.0.1:${ports.metering}`,
+    image: `http://127.0.0.1:${ports.image}`,
+  };
+  const downTime = String(options.serviceDownTime ?? 60);
+  const group = new ProcessGroup({
+    OS_DEFAULT__TRANSPORT_URL: rabbit(vhosts.rpc),
+    OS_OSLO_MESSAGING_NOTIFICATIONS__TRANSPORT_URL: rabbit(vhosts.notifications),
+    OS_DEFAULT__SERVICE_DOWN_TIME: downTime,
+    OS_GLANCE__ENDPOINT_OVERRIDE: urls.image,
+    OS_CINDER__ENDPOINT_OVERRIDE: urls.volume,
+  });
+  const stop = async () => {
+    const codes = await group.stopAll();
+    for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
+    return codes;
+  };
+  try {
+    const health = (port: number) => `http://127.0.0.1:${port}/healthz`;
+    // Independent services start side by side; the compute hosts need the scheduler, the api last.
+    await Promise.all([
+      group.start('image', 'image', { OS_DEFAULT__BIND_PORT: String(ports.image) }, health(ports.image)),
+      group.start(
+        'volume',
+        'volume',
+        // Backends report more often than service_down_time, or the api would think them down.
+        { OS_DEFAULT__OSAPI_VOLUME_LISTEN_PORT: String(ports.volume), OS_DATABASE__CONNECTION: db['volume']!, OS_DEFAULT__REPORT_INTERVAL: '1' },
+        health(ports.volume),
+      ),
+      group.start('metering', 'metering', { OS_API__PORT: String(ports.metering), OS_DATABASE__CONNECTION: db['metering']! }, health(ports.metering)),
+      (async () => {
+        const port = await freePort();
+        await group.start('scheduler', 'scheduler', { OS_HEALTHCHECK__PORT: String(port) }, health(port));
+      })(),
+    ]);
+    const hosts = Array.from({ length: options.computeHosts ?? 2 }, (_, i) => ({ host: `compute${i + 1}`, extra: {} as Record<string, string> }));
+    if (options.slowHost) {
+      const { host, availabilityZone, spawnDelay } = options.slowHost;
+      hosts.push({ host, extra: { OS_DEFAULT__DEFAULT_AVAILABILITY_ZONE: availabilityZone, OS_FAKE_DRIVER__SPAWN_DELAY: String(spawnDelay) } });
+    }
+    await Promise.all(
+      hosts.map(async ({ host, extra }) => {
+        const port = await freePort();
+        await group.start(
+          host,
+          'compute',
+          {
+            OS_DEFAULT__HOST: host,
+            OS_HEALTHCHECK__PORT: String(port),
+            OS_DATABASE__CONNECTION: db['compute']!,
+            OS_DEFAULT__UPDATE_RESOURCES_INTERVAL: '1',
+            OS_FAKE_DRIVER__SPAWN_DELAY: '0.5',
+            OS_FAKE_DRIVER__VCPUS: '4',
+            OS_FAKE_DRIVER__MEMORY_MB: '4096',
+            OS_FAKE_DRIVER__LOCAL_GB: '40',
+            ...extra,
+          },
+          health(port),
+        );
+      }),
+    );
+    await group.start(
+      'api',
+      'api',
+      {
+        OS_DEFAULT__OSAPI_COMPUTE_LISTEN_PORT: String(ports.api),
+        OS_DATABASE__CONNECTION: db['compute']!,
+        OS_DEFAULT__BUILD_MONITOR_INTERVAL: '1',
+        // Servers that ask for no zone stay out of a slow host's zone.
+        OS_DEFAULT__DEFAULT_SCHEDULE_ZONE: 'nova',
+      },
+      health(ports.api),
+    );
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return { group, urls, ports, stop };
+}
