@@ -1,12 +1,47 @@
 /**
  * The real services the separate-process suites need: RabbitMQ (with its management API) and
- * PostgreSQL, both started by .ci/run. Each run gets its own vhosts and databases, removed after.
- * Under CI a missing service is a failure; on a developer machine the suite is skipped loudly.
+ * PostgreSQL. With a container runtime, testcontainers starts both; without one (our machines:
+ * no Docker engine) the suite uses the local services that .ci/run started. Each run gets its own
+ * vhosts and databases, removed after. Under CI a missing service is a failure; on a developer
+ * machine the suite is skipped loudly.
  */
 import pg from 'pg';
+import { GenericContainer, Wait, getContainerRuntimeClient, type StartedTestContainer } from 'testcontainers';
 
 export const RABBIT = { host: '127.0.0.1', port: 5672, management: 'http://127.0.0.1:15672', user: 'guest', password: 'guest' };
-export const POSTGRES = 'postgresql://postgres@127.0.0.1:5432/postgres';
+export let POSTGRES = 'postgresql://postgres@127.0.0.1:5432/postgres';
+/** Which services the suite runs against, printed at its start. */
+export let servicesSource = 'local services (started by .ci/run)';
+const containers: StartedTestContainer[] = [];
+
+/** Probe for a container runtime first: testcontainers 11 answers within milliseconds when there is none. */
+async function containerRuntime(): Promise<boolean> {
+  if (process.env['FJORD_E2E_CONTAINERS'] === 'off') return false;
+  return getContainerRuntimeClient().then(() => true, () => false);
+}
+
+async function startContainers(): Promise<void> {
+  const rabbit = await new GenericContainer('rabbitmq:3.13-management')
+    .withExposedPorts(5672, 15672)
+    .withWaitStrategy(Wait.forLogMessage(/Server startup complete/))
+    .start();
+  containers.push(rabbit);
+  const postgres = await new GenericContainer('postgres:16')
+    .withEnvironment({ POSTGRES_HOST_AUTH_METHOD: 'trust' })
+    .withExposedPorts(5432)
+    .withWaitStrategy(Wait.forLogMessage(/database system is ready to accept connections/, 2))
+    .start();
+  containers.push(postgres);
+  RABBIT.host = rabbit.getHost();
+  RABBIT.port = rabbit.getMappedPort(5672);
+  RABBIT.management = `http://${rabbit.getHost()}:${rabbit.getMappedPort(15672)}`;
+  POSTGRES = `postgresql://postgres@${postgres.getHost()}:${postgres.getMappedPort(5432)}/postgres`;
+  servicesSource = 'testcontainers (rabbitmq:3.13-management, postgres:16)';
+}
+
+export async function stopContainers(): Promise<void> {
+  for (const container of containers.splice(0)) await container.stop().catch(() => undefined);
+}
 
 const auth = `Basic ${Buffer.from(`${RABBIT.user}:${RABBIT.password}`).toString('base64')}`;
 
@@ -55,7 +90,9 @@ export async function createDatabase(name: string): Promise<string> {
   } finally {
     await client.end();
   }
-  return `postgresql://postgres@127.0.0.1:5432/${name}`;
+  const url = new URL(POSTGRES);
+  url.pathname = `/${name}`;
+  return url.toString();
 }
 
 export async function dropDatabase(name: string): Promise<void> {
@@ -70,9 +107,11 @@ export async function dropDatabase(name: string): Promise<void> {
 
 /** Under CI=true a missing service fails the suite; elsewhere it is skipped with a loud banner. */
 export async function requireServices(): Promise<boolean> {
+  if (await containerRuntime()) await startContainers();
   const [rabbit, postgres] = await Promise.all([rabbitAvailable(), postgresAvailable()]);
+  console.log(`separate-process suite: RabbitMQ and PostgreSQL from ${servicesSource}`);
   if (rabbit && postgres) return true;
-  const missing = [!rabbit && `RabbitMQ management at ${RABBIT.management}`, !postgres && 'PostgreSQL at 127.0.0.1:5432'].filter(Boolean).join(' and ');
+  const missing = [!rabbit && `RabbitMQ management at ${RABBIT.management}`, !postgres && `PostgreSQL at ${new URL(POSTGRES).host}`].filter(Boolean).join(' and ');
   if (process.env['CI'] === 'true') throw new Error(`CI=true and ${missing} is not reachable: .ci/run must start it`);
   console.warn(`\n${'!'.repeat(78)}\n!! SKIPPING the separate-process e2e suite: ${missing} is not reachable.\n!! Run: bash tools/brokers/rabbitmq.sh (and start PostgreSQL)\n${'!'.repeat(78)}\n`);
   return false;

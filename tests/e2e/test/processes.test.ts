@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Cloud, PROJECT, http, waitFor } from '../src/client.js';
-import { requireServices } from '../src/infra.js';
+import { requireServices, stopContainers } from '../src/infra.js';
 import { OpenStackCli, openstackAvailable } from '../src/openstack-cli.js';
 import { startSeparateSystem, type SeparateSystem } from '../src/system.js';
 
@@ -26,6 +26,7 @@ describe.runIf(ready)('separate processes on RabbitMQ and PostgreSQL', () => {
 
   afterAll(async () => {
     const codes = await system?.stop();
+    await stopContainers();
     // Every process stopped on SIGTERM by itself (a killed compute host exits with null → -1).
     expect(codes?.filter((code) => code !== 0 && code !== -1)).toEqual([]);
   }, 60_000);
