@@ -18,6 +18,7 @@
  * choice, the others to `instance.host`. The endpoint is apps/compute's manager (target version COMPUTE_RPC_API_VERSION).
  */
 import { InvalidArgument, RPCVersionCapError, Target, getRpcClient, type Config, type RpcClient, type Transport } from '@fjord/messaging';
+import { readVersionCap, registerVersionCapOption } from '@fjord/upgrade-levels';
 import type {
   AttachVolumeArgs,
   BuildAndRunInstanceArgs,
@@ -30,7 +31,6 @@ import type {
   StopInstanceArgs,
   TerminateInstanceArgs,
 } from './types.js';
-import { readVersionCap, registerVersionCapOption } from './version-cap.js';
 
 export const COMPUTE_TOPIC = 'compute';
 /** The newest version of the API; the compute manager's target has it. */

@@ -13,8 +13,8 @@
  * The endpoint lives in apps/scheduler (SchedulerManager, target version SCHEDULER_RPC_API_VERSION).
  */
 import { Target, getRpcClient, type Config, type RpcClient, type Transport } from '@fjord/messaging';
+import { readVersionCap, registerVersionCapOption } from '@fjord/upgrade-levels';
 import type { ReleaseClaimArgs, SelectDestinationsArgs, Selection, UpdateServiceCapabilitiesArgs } from './types.js';
-import { readVersionCap, registerVersionCapOption } from './version-cap.js';
 
 export const SCHEDULER_TOPIC = 'scheduler';
 /** The newest version of the API; the scheduler's endpoint target has it. */

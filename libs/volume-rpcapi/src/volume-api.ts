@@ -13,8 +13,8 @@
  * manager (target version VOLUME_RPC_API_VERSION).
  */
 import { InvalidArgument, Target, getRpcClient, type Config, type RpcClient, type Transport } from '@fjord/messaging';
+import { readVersionCap, registerVersionCapOption } from '@fjord/upgrade-levels';
 import type { Attachment, AttachVolumeArgs, CreateVolumeArgs, DeleteVolumeArgs, DetachVolumeArgs, VolumeLocator } from './types.js';
-import { readVersionCap, registerVersionCapOption } from './version-cap.js';
 
 export const VOLUME_TOPIC = 'volume';
 /** The newest version of the API; the volume manager's target has it. */
