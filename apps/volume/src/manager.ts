@@ -10,10 +10,10 @@ import { Target, expectedExceptions, type Notifier } from '@fjord/messaging';
 import { contextFromRpc, logBindings, type RequestContext, type ServiceLogger } from '@fjord/service-kit';
 import { VOLUME_RPC_API_VERSION, type Attachment, type CreateVolumeArgs, type DeleteVolumeArgs } from '@fjord/volume-rpcapi';
 import type { SimulatedBackend } from './backend.js';
-import type { AttachmentRecord, VolumeRepository } from './db/types.js';
+import type { VolumeRepository } from './db/types.js';
 import { InvalidVolume, VolumeAttachmentNotFound, VolumeNotFound } from './exceptions.js';
+import { attachmentJson } from './attachment-json.js';
 import { notifyVolumeUsage } from './notifications.js';
-import { isoTime } from './time.js';
 
 export interface AttachVolumeRpcArgs {
   volume_id: string;
@@ -141,6 +141,12 @@ export class VolumeManager {
       log.info('delete_volume for a volume already gone');
       return;
     }
+    if (volume.status !== 'deleting') {
+      // The api moves a volume to deleting before it casts, and back when the cast fails: a
+      // message that arrives anyway must not delete a volume someone may be using again.
+      log.warn({ status: volume.status }, 'delete_volume for a volume that is not deleting: ignored');
+      return;
+    }
     await notifyVolumeUsage(this.deps.notifier, ctxt, volume, 'delete.start');
     try {
       await this.deps.backend.deleteVolume(volume.id);
@@ -221,19 +227,4 @@ export class VolumeManager {
   private log(ctxt: { request_id: string; global_request_id: string | null }, volumeId: string): ServiceLogger {
     return this.deps.logger.child({ ...logBindings(ctxt), volume_id: volumeId });
   }
-}
-
-/** An attachment as it travels back over RPC (cinder's VolumeAttachment, times as ISO strings). */
-export function attachmentJson(attachment: AttachmentRecord): Attachment {
-  return {
-    id: attachment.id,
-    volume_id: attachment.volume_id,
-    instance_uuid: attachment.instance_uuid,
-    attached_host: attachment.attached_host,
-    mountpoint: attachment.mountpoint,
-    attach_mode: attachment.attach_mode,
-    attach_status: attachment.attach_status,
-    attach_time: attachment.attach_time ? isoTime(attachment.attach_time) : null,
-    detach_time: attachment.detach_time ? isoTime(attachment.detach_time) : null,
-  };
 }

@@ -4,7 +4,8 @@
  * `volume.attach.*`, `volume.detach.*`, published as `volume.<host>@<backend>`.
  */
 import type { Notifier } from '@fjord/messaging';
-import type { AttachmentRecord, VolumeWithAttachments } from './db/types.js';
+import { attachmentPayload } from './attachment-json.js';
+import type { VolumeWithAttachments } from './db/types.js';
 import { isoTime } from './time.js';
 
 export type VolumeEvent =
@@ -16,20 +17,6 @@ export type VolumeEvent =
   | 'attach.end'
   | 'detach.start'
   | 'detach.end';
-
-export function attachmentPayload(attachment: AttachmentRecord) {
-  return {
-    id: attachment.id,
-    volume_id: attachment.volume_id,
-    instance_uuid: attachment.instance_uuid,
-    attached_host: attachment.attached_host,
-    mountpoint: attachment.mountpoint,
-    attach_mode: attachment.attach_mode,
-    attach_status: attachment.attach_status,
-    attach_time: isoTime(attachment.attach_time),
-    detach_time: isoTime(attachment.detach_time),
-  };
-}
 
 export function volumeUsagePayload(volume: VolumeWithAttachments) {
   return {

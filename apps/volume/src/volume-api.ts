@@ -173,7 +173,13 @@ export class VolumeApi {
       if (destroyed) await notifyVolumeUsage(this.deps.notifier, ctxt, destroyed, 'delete.end');
       return;
     }
-    await this.deps.rpc.delete_volume(ctxt, { volume: volumeRef(deleting) });
+    try {
+      await this.deps.rpc.delete_volume(ctxt, { volume: volumeRef(deleting) });
+    } catch (error) {
+      // The manager never got it: a volume left `deleting` could never be deleted again.
+      await this.deps.repo.updateVolumeIf(id, { status: ['deleting'] }, { status: volume.status, terminated_at: volume.terminated_at });
+      throw error;
+    }
   }
 
   /** os-reserve: available → attaching, so nothing else takes the volume while nova attaches it. */

@@ -2,9 +2,10 @@
  * The volume API over HTTP with its manager on memory:// and an in-memory database: the whole
  * life of a volume as nova and the openstack client drive it.
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { randomUUID } from 'node:crypto';
-import { resetTestNotifications, testNotifications } from '@fjord/messaging';
+import { MessageDeliveryFailure, resetTestNotifications, testNotifications } from '@fjord/messaging';
+import { VolumeAPI, type VolumeRef } from '@fjord/volume-rpcapi';
 import { PROJECT, startVolumeService, type Harness } from './service.test-helper.js';
 
 let h: Harness;
@@ -162,6 +163,32 @@ describe('a volume from create to delete', () => {
     await h.request('POST', `${volumes}/${volume.id}/action`, { 'os-reserve': null });
     expect((await h.request('POST', `${volumes}/${volume.id}/action`, { 'os-unreserve': null })).status).toBe(202);
     expect(volumeOf((await h.request('GET', `${volumes}/${volume.id}`)).body).status).toBe('available');
+  });
+
+  it('a delete whose cast fails leaves the volume as it was, so it can be deleted again', async () => {
+    const volume = await createVolume('vol-delete-retry');
+    await h.waitFor(volume.id, 'available');
+    const cast = vi.spyOn(VolumeAPI.prototype, 'delete_volume').mockRejectedValueOnce(new MessageDeliveryFailure('the broker is gone'));
+    try {
+      expect((await h.request('DELETE', `${volumes}/${volume.id}`)).status).toBe(500);
+    } finally {
+      cast.mockRestore();
+    }
+    expect(volumeOf((await h.request('GET', `${volumes}/${volume.id}`)).body).status).toBe('available');
+    expect((await h.request('DELETE', `${volumes}/${volume.id}`)).status).toBe(202);
+    await h.waitFor(volume.id, 404);
+  });
+
+  it('a late delete_volume for a volume no longer deleting is ignored by the manager', async () => {
+    const volume = await createVolume('vol-late-delete');
+    const available = volumeOf((await h.waitFor(volume.id, 'available')).body);
+    const rpc = new VolumeAPI(await h.svc.rpcTransport());
+    const ref = { ...available, host: available['os-vol-host-attr:host'] as string, created_at: new Date().toISOString() } as unknown as VolumeRef;
+    await rpc.delete_volume({ request_id: 'req-late' }, { volume: ref });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const after = await h.request('GET', `${volumes}/${volume.id}`);
+    expect(after.status).toBe(200);
+    expect(volumeOf(after.body).status).toBe('available');
   });
 
   it('gives the connection info nova asks for', async () => {

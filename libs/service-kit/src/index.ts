@@ -18,6 +18,16 @@ export type { ServiceOptions, HttpOptions, DatabaseOpenArgs, Closable } from './
 export { Nullable } from './http/app.js';
 export type { HttpApp } from './http/app.js';
 export { validationMessage } from './http/errors.js';
+export { publicBaseUrl, nextPageQuery } from './http/links.js';
+export {
+  MICROVERSION_HEADER,
+  parseMicroversion,
+  formatMicroversion,
+  compareMicroversions,
+  microversionFor,
+  negotiateMicroversion,
+} from './http/microversion.js';
+export type { Microversion, MicroversionRange } from './http/microversion.js';
 export { RestClient, RestError, faultMessage } from './rest-client.js';
 export type { RestClientOptions } from './rest-client.js';
 export { runService } from './run.js';

@@ -1,5 +1,5 @@
 /** glance v2 image reads: `GET /v2/images` (filters, sort, marker paging) and `GET /v2/images/{id}`. */
-import { BadRequest, NotFound, type HttpApp } from '@fjord/service-kit';
+import { BadRequest, NotFound, nextPageQuery, type HttpApp } from '@fjord/service-kit';
 import { InvalidMarker, type ImageCatalog } from '../images.js';
 import { ImageIdParams, ImageListQuery, ImageListSchema, ImageSchema, type ImageListQueryType } from '../schemas.js';
 import { imageView } from '../views.js';
@@ -78,11 +78,5 @@ function parseBoolean(name: string, value: string | undefined): boolean | undefi
 
 /** The same query with the page's last id as marker, as glance builds `next`. */
 function nextLink(query: ImageListQueryType, marker: string, limit: number): string {
-  const params = new URLSearchParams();
-  for (const [key, value] of Object.entries(query)) {
-    if (key !== 'marker' && key !== 'limit' && value !== undefined) params.set(key, String(value));
-  }
-  params.set('marker', marker);
-  params.set('limit', String(limit));
-  return `/v2/images?${params.toString()}`;
+  return `/v2/images?${nextPageQuery(query, marker, limit)}`;
 }

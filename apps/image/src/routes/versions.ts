@@ -4,12 +4,12 @@
  * Multiple Choices and `/versions` with 200.
  */
 import type { FastifyRequest } from 'fastify';
-import type { HttpApp } from '@fjord/service-kit';
+import { publicBaseUrl, type HttpApp } from '@fjord/service-kit';
 import { VersionsSchema } from '../schemas.js';
 
 export function registerVersionRoutes(app: HttpApp, publicEndpoint: string | null): void {
   const versions = (request: FastifyRequest) => {
-    const base = (publicEndpoint ?? `${request.protocol}://${request.host}`).replace(/\/+$/, '');
+    const base = publicBaseUrl(request, publicEndpoint);
     return { versions: [{ id: 'v2.0', status: 'CURRENT', links: [{ rel: 'self', href: `${base}/v2/` }] }] };
   };
   const schema = { tags: ['versions'], response: { 200: VersionsSchema, 300: VersionsSchema } };

@@ -3,7 +3,7 @@
  * before the handler runs and echoed on the answer, as cinder does) and the URL links point to.
  */
 import type { FastifyRequest } from 'fastify';
-import type { HttpApp } from '@fjord/service-kit';
+import { publicBaseUrl, type HttpApp } from '@fjord/service-kit';
 import { HEADER, MIN_VERSION, formatVersion, requestedVersion, type ApiVersion } from '../microversion.js';
 import type { ViewContext } from '../views.js';
 
@@ -20,11 +20,7 @@ export function installMicroversions(scope: HttpApp): void {
   });
 }
 
-export function baseUrl(request: FastifyRequest, publicEndpoint: string | null): string {
-  return (publicEndpoint ?? `${request.protocol}://${request.host}`).replace(/\/+$/, '');
-}
-
 export function viewContext(request: FastifyRequest, publicEndpoint: string | null): ViewContext {
   const params = request.params as { project_id: string };
-  return { baseUrl: baseUrl(request, publicEndpoint), projectId: params.project_id, version: versions.get(request) ?? MIN_VERSION };
+  return { baseUrl: publicBaseUrl(request, publicEndpoint), projectId: params.project_id, version: versions.get(request) ?? MIN_VERSION };
 }

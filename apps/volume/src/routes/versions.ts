@@ -3,10 +3,9 @@
  * catalog URL with the project id stripped: what openstacksdk asks) is 200. No token needed.
  */
 import type { FastifyRequest } from 'fastify';
-import type { HttpApp } from '@fjord/service-kit';
+import { publicBaseUrl, type HttpApp } from '@fjord/service-kit';
 import { MAX_VERSION, MIN_VERSION, formatVersion } from '../microversion.js';
 import { VersionsSchema } from '../schemas.js';
-import { baseUrl } from './request-view.js';
 
 export function registerVersionRoutes(app: HttpApp, publicEndpoint: string | null): void {
   const versions = (request: FastifyRequest) => ({
@@ -17,7 +16,7 @@ export function registerVersionRoutes(app: HttpApp, publicEndpoint: string | nul
         version: formatVersion(MAX_VERSION),
         min_version: formatVersion(MIN_VERSION),
         updated: '2016-02-08T12:20:21Z',
-        links: [{ rel: 'self', href: `${baseUrl(request, publicEndpoint)}/v3/` }],
+        links: [{ rel: 'self', href: `${publicBaseUrl(request, publicEndpoint)}/v3/` }],
         'media-types': [{ base: 'application/json', type: 'application/vnd.openstack.volume+json;version=3' }],
       },
     ],

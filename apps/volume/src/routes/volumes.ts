@@ -1,7 +1,7 @@
 /** `/v3/{project_id}/volumes`: create, list (brief and detail), show, delete — routes stay thin. */
 import type { FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
-import type { HttpApp, RequestContext } from '@fjord/service-kit';
+import { nextPageQuery, type HttpApp, type RequestContext } from '@fjord/service-kit';
 import type { VolumeWithAttachments } from '../db/types.js';
 import { ProjectParams, VolumeBody, VolumeCreateBody, VolumeDetailList, VolumeListQuery, VolumeParams, VolumeSummaryList, type VolumeListQueryType } from '../schemas.js';
 import type { VolumeApi } from '../volume-api.js';
@@ -81,11 +81,5 @@ export function registerVolumeRoutes(scope: HttpApp, options: VolumeRouteOptions
 
 /** The same query with the page's last id as marker (cinder's volumes_links). */
 function nextLink(query: VolumeListQueryType, context: ViewContext, detail: boolean, last: VolumeWithAttachments, limit: number) {
-  const params = new URLSearchParams();
-  for (const [key, value] of Object.entries(query)) {
-    if (key !== 'marker' && key !== 'limit' && value !== undefined) params.set(key, String(value));
-  }
-  params.set('limit', String(limit));
-  params.set('marker', last.id);
-  return { rel: 'next', href: `${context.baseUrl}/v3/${context.projectId}/volumes${detail ? '/detail' : ''}?${params.toString()}` };
+  return { rel: 'next', href: `${context.baseUrl}/v3/${context.projectId}/volumes${detail ? '/detail' : ''}?${nextPageQuery(query, last.id, limit)}` };
 }
