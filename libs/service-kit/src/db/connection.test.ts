@@ -29,6 +29,8 @@ describe('parseConnection', () => {
       ['postgresql://nova:s3cret@h:notaport/db', /not a valid URL/],
       ['postgresql://nova:s3cret@/db', /not a valid URL/],
       ['postgresql:///db?password=s3cret', /has no host/],
+      ['//nova:s3cret@h/nova', /has no scheme/],
+      ['pglite://nova:s3cret@h/nova', /not a valid pglite URL/],
     ];
     for (const [url, pattern] of cases) {
       let error: unknown;

@@ -40,8 +40,10 @@ export function parseConnection(name: string, connection: string | null | undefi
   const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(raw)?.[1]?.toLowerCase();
   if (scheme === 'pglite') return parsePglite(name, raw);
   if (scheme && /^postgres(ql)?(\+[a-z0-9_]+)?$/.test(scheme)) return parsePostgres(name, raw, scheme);
+  // Never echo `raw`: without a scheme it may start with `user:password@`.
+  const problem = scheme ? `has unsupported scheme '${scheme}'` : 'has no scheme';
   throw new DatabaseConfigError(
-    `[database] connection for the ${name} database has unsupported scheme '${scheme ?? raw.slice(0, 20)}': ` +
+    `[database] connection for the ${name} database ${problem}: ` +
       `use postgresql://user:password@host:port/dbname, pglite://memory, pglite:///path, or leave it empty for an embedded database`,
   );
 }
@@ -54,7 +56,7 @@ function parsePglite(name: string, raw: string): DatabaseLocation {
   }
   if (rest.startsWith('/')) return { kind: 'pglite', dataDir: path.resolve(rest), describe: `embedded PGlite at ${rest}` };
   throw new DatabaseConfigError(
-    `[database] connection for the ${name} database: '${raw}' is not a valid pglite URL (pglite://memory, pglite://memory/<key> or pglite:///absolute/dir)`,
+    `[database] connection for the ${name} database: '${redactUrl(raw)}' is not a valid pglite URL (pglite://memory, pglite://memory/<key> or pglite:///absolute/dir)`,
   );
 }
 
