@@ -24,7 +24,9 @@ export const REDACTED_KEYS = [
   'req.headers["x-auth-token"]',
   'req.headers.authorization',
   'transport_url',
+  '*.transport_url',
   'connection',
+  '*.connection',
 ];
 
 export function createLogger(options: LoggerOptions): ServiceLogger {

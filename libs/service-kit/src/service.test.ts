@@ -146,7 +146,7 @@ describe('Service lifecycle', () => {
     release();
     expect(await pending).toBe(42);
     await stopping;
-    expect(order).toEqual(['stop hook', 'work done', 'stopped']);
+    expect(order).toEqual(['work done', 'stop hook', 'stopped']);
     const text = await service.metrics.registry.metrics();
     expect(text).toMatch(/fjord_rpc_requests_total\{method="work",outcome="ok".*\} 1/);
   });

@@ -1,8 +1,8 @@
 /**
  * A service is a composition: config, logger, transports, database, HTTP, RPC servers, listeners
  * and periodic tasks, started in order and stopped in the reverse order that loses no work:
- * HTTP intake → periodic tasks → RPC servers and listeners (after in-flight work) → transports →
- * database.
+ * HTTP intake → periodic tasks → RPC servers and listeners (after in-flight work) → stop hooks →
+ * transports → database.
  */
 import {
   Notifier,
@@ -213,9 +213,10 @@ export class Service {
     await step('HTTP', async () => this.app?.close());
     for (const task of this.tasks) clearTimeout(task.timer);
     await step('periodic tasks', () => Promise.all(this.tasks.map((task) => task.running)));
-    for (const hook of this.stopHooks) await step('a stop hook', hook);
     await step('RPC servers and listeners', () => Promise.all(this.servers.map((server) => server.stop())));
     await step('in-flight work', () => Promise.all(this.servers.map((server) => server.wait())));
+    // After in-flight work (whose last reports and casts they may still send), before the bus closes.
+    for (const hook of this.stopHooks) await step('a stop hook', hook);
     await step('transports', async () => {
       const transports = await Promise.allSettled([this.rpc, this.notifications].filter(Boolean) as Array<Promise<Transport>>);
       await Promise.all(transports.map((result) => (result.status === 'fulfilled' ? result.value.cleanup() : undefined)));
@@ -251,14 +252,22 @@ export class Service {
 
   /** The bus is healthy when our own server answers oslo's ping through it. */
   private healthCheckRpc(target: Target): void {
-    const name = `rpc:${target.topic}.${target.server}`;
+    this.healthCheckPeer(`rpc:${target.topic}.${target.server}`, target);
+  }
+
+  /**
+   * /healthz pings an RPC peer (oslo_rpc_server_ping, which every Fjord server answers) through
+   * the bus: proves the broker and that someone serves `target` (a topic, or topic and server).
+   */
+  healthCheckPeer(name: string, target: Target): void {
+    // oslo's ping endpoint answers version 1.0: ping without the API's own version.
+    const pingTarget = new Target({ topic: target.topic, server: target.server, exchange: target.exchange });
     this.health.register(name, async () => {
-      // oslo's ping endpoint answers version 1.0: ping without the API's own version.
-      const pingTarget = new Target({ topic: target.topic, server: target.server, exchange: target.exchange });
       const client = getRpcClient(await this.rpcTransport(), pingTarget, { timeout: 2 });
       const started = performance.now();
       await client.call({}, 'oslo_rpc_server_ping');
       return { ok: true, detail: `ping answered in ${Math.round(performance.now() - started)} ms` };
     });
   }
+
 }
