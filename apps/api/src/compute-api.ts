@@ -9,12 +9,13 @@ import { BadRequest, Conflict, NotFound, logBindings, type RequestContext, type 
 import type { ImageClient } from './clients/image.js';
 import type { VolumeClient } from './clients/volume.js';
 import { BuildConductor, unreserveVolumes } from './conductor.js';
-import { planBoot } from './create-request.js';
+import { planBoot, type BootPlan } from './create-request.js';
 import { bdmJson, instanceJson } from './instance-json.js';
 import type { ApiSettings } from './options.js';
+import { pageAfterMarker, type Page } from './paging.js';
 import type { CreateServerBody, ListServersQuery } from './routes/servers.schemas.js';
 import { PowerState, TaskState, VmState, isKnownStatus, matchesStatus } from './states.js';
-import type { ComputeStore, ExpectedStates, InstanceChanges, InstanceRecord } from './store.js';
+import type { ComputeStore, ExpectedStates, InstanceRecord } from './store.js';
 import { isUp } from './views/hypervisors.js';
 import type { ServerParts } from './views/servers.js';
 
@@ -64,11 +65,7 @@ const ALLOWED: Record<string, AllowedStates> = {
   },
 };
 
-export interface ServerPage {
-  items: ServerParts[];
-  /** The page size used, to decide on a `next` link. */
-  limit: number;
-}
+export type ServerPage = Page<ServerParts>;
 
 export class ComputeApi {
   readonly conductor: BuildConductor;
@@ -90,34 +87,35 @@ export class ComputeApi {
       await unreserveVolumes(this.deps.volumes, ctxt, reserved, this.deps.logger);
       throw volumeRefusal(error);
     }
-    const instance = await this.deps.store.createInstance(
-      {
-        uuid: randomUUID(),
-        display_name: plan.name,
-        project_id: ctxt.project_id ?? '',
-        user_id: ctxt.user_id ?? '',
-        flavor: {
-          flavorid: plan.flavor.flavorid,
-          name: plan.flavor.name,
-          vcpus: plan.flavor.vcpus,
-          memory_mb: plan.flavor.memory_mb,
-          root_gb: plan.flavor.root_gb,
-          ephemeral_gb: plan.flavor.ephemeral_gb,
-          swap: plan.flavor.swap,
-        },
-        image_ref: plan.imageRef,
-        availability_zone: plan.availabilityZone,
-        metadata: plan.metadata,
-        vm_state: VmState.BUILDING,
-        task_state: TaskState.SCHEDULING,
-        power_state: PowerState.NOSTATE,
-      },
-      plan.bdms,
-    );
+    const instance = await this.recordInstance(ctxt, plan, reserved);
     const bdms = (await this.deps.store.listBdms([instance.uuid])).get(instance.uuid) ?? [];
     this.deps.logger.info({ ...logBindings(ctxt), instance_uuid: instance.uuid, flavor: plan.flavor.name }, 'instance recorded; scheduling');
     this.conductor.start(ctxt, { instance, bdms, image: plan.image, reservedVolumes: reserved });
     return instance;
+  }
+
+  /** The instance in BUILD/scheduling; when it cannot be written, the volumes reserved for it are given back. */
+  private async recordInstance(ctxt: RequestContext, plan: BootPlan, reserved: readonly string[]): Promise<InstanceRecord> {
+    const { flavorid, name, vcpus, memory_mb, root_gb, ephemeral_gb, swap } = plan.flavor;
+    const instance = {
+      uuid: randomUUID(),
+      display_name: plan.name,
+      project_id: ctxt.project_id ?? '',
+      user_id: ctxt.user_id ?? '',
+      flavor: { flavorid, name, vcpus, memory_mb, root_gb, ephemeral_gb, swap },
+      image_ref: plan.imageRef,
+      availability_zone: plan.availabilityZone,
+      metadata: plan.metadata,
+      vm_state: VmState.BUILDING,
+      task_state: TaskState.SCHEDULING,
+      power_state: PowerState.NOSTATE,
+    };
+    try {
+      return await this.deps.store.createInstance(instance, plan.bdms);
+    } catch (error) {
+      await unreserveVolumes(this.deps.volumes, ctxt, reserved, this.deps.logger);
+      throw error;
+    }
   }
 
   /** A live server the context may see, or 404 (also for names: the client then lists by name). */
@@ -150,14 +148,7 @@ export class ComputeApi {
       const known = statuses.filter(isKnownStatus);
       instances = instances.filter((instance) => matchesStatus(known, instance.vm_state, instance.task_state));
     }
-    const limit = Math.min(query.limit ?? this.deps.settings.maxLimit, this.deps.settings.maxLimit);
-    let start = 0;
-    if (query.marker !== undefined) {
-      const index = instances.findIndex((instance) => instance.uuid === query.marker);
-      if (index < 0) throw new BadRequest(`marker [${query.marker}] not found`);
-      start = index + 1;
-    }
-    const page = instances.slice(start, start + limit);
+    const { items: page, limit } = pageAfterMarker(instances, (instance) => instance.uuid, query, this.deps.settings.maxLimit);
     return { items: detailed ? await this.withDetails(page) : page.map((instance) => ({ instance })), limit };
   }
 
@@ -184,20 +175,22 @@ export class ComputeApi {
 
   async reboot(ctxt: RequestContext, uuid: string, type: RebootType): Promise<void> {
     const hard = type === 'HARD';
-    const instance = await this.transition(ctxt, uuid, 'reboot', ALLOWED[hard ? 'reboot_hard' : 'reboot_soft']!, {
-      task_state: hard ? TaskState.REBOOTING_HARD : TaskState.REBOOTING,
-    });
-    await this.deps.compute.reboot_instance(ctxt, { instance: instanceJson(instance), reboot_type: type });
+    const task = hard ? TaskState.REBOOTING_HARD : TaskState.REBOOTING;
+    await this.transition(ctxt, uuid, 'reboot', ALLOWED[hard ? 'reboot_hard' : 'reboot_soft']!, task, (instance) =>
+      this.deps.compute.reboot_instance(ctxt, { instance: instanceJson(instance), reboot_type: type }),
+    );
   }
 
   async stop(ctxt: RequestContext, uuid: string): Promise<void> {
-    const instance = await this.transition(ctxt, uuid, 'stop', ALLOWED['stop']!, { task_state: TaskState.POWERING_OFF });
-    await this.deps.compute.stop_instance(ctxt, { instance: instanceJson(instance), clean_shutdown: true });
+    await this.transition(ctxt, uuid, 'stop', ALLOWED['stop']!, TaskState.POWERING_OFF, (instance) =>
+      this.deps.compute.stop_instance(ctxt, { instance: instanceJson(instance), clean_shutdown: true }),
+    );
   }
 
   async start(ctxt: RequestContext, uuid: string): Promise<void> {
-    const instance = await this.transition(ctxt, uuid, 'start', ALLOWED['start']!, { task_state: TaskState.POWERING_ON });
-    await this.deps.compute.start_instance(ctxt, { instance: instanceJson(instance) });
+    await this.transition(ctxt, uuid, 'start', ALLOWED['start']!, TaskState.POWERING_ON, (instance) =>
+      this.deps.compute.start_instance(ctxt, { instance: instanceJson(instance) }),
+    );
   }
 
   /** The last `length` lines of the console (all of it for null or -1): a call to the host. */
@@ -223,19 +216,35 @@ export class ComputeApi {
 
   /**
    * Check the state, then record the task_state only if nobody changed the instance meanwhile
-   * (the expected states), so two concurrent actions cannot both pass.
+   * (the expected states), so two concurrent actions cannot both pass; then cast to the host.
+   * A cast that fails gives the task_state back, so the action can be tried again.
    */
-  private async transition(ctxt: RequestContext, uuid: string, action: string, allowed: AllowedStates, changes: InstanceChanges): Promise<InstanceRecord> {
+  private async transition(
+    ctxt: RequestContext,
+    uuid: string,
+    action: string,
+    allowed: AllowedStates,
+    task: string,
+    cast: (instance: InstanceRecord) => Promise<void>,
+  ): Promise<void> {
     const instance = await this.get(ctxt, uuid);
     checkState(instance, action, allowed);
     if (!instance.host) throw new Conflict(`Cannot '${action}' instance ${uuid} while it is in vm_state ${instance.vm_state}`);
     const expected: ExpectedStates = { vm_state: [instance.vm_state], task_state: [instance.task_state] };
-    const updated = await this.deps.store.updateInstance(uuid, changes, expected);
+    const updated = await this.deps.store.updateInstance(uuid, { task_state: task }, expected);
     if (!updated) {
       const current = await this.get(ctxt, uuid);
       throw new Conflict(`Cannot '${action}' instance ${uuid} while it is in task_state ${current.task_state}`);
     }
-    return updated;
+    try {
+      await cast(updated);
+    } catch (error) {
+      // Only while the task is still ours: a delete or the host may have moved the instance on.
+      await this.deps.store.updateInstance(uuid, { task_state: instance.task_state }, { task_state: [task] }).catch((revert: unknown) => {
+        this.deps.logger.warn({ ...logBindings(ctxt), err: revert, instance_uuid: uuid }, `could not give back task_state ${task}`);
+      });
+      throw error;
+    }
   }
 
   private async withDetails(instances: InstanceRecord[]): Promise<ServerParts[]> {

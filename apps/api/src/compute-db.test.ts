@@ -11,23 +11,25 @@ import { IMAGE_ID, NoValidHost, VOLUME_ID, startHarness, type Harness } from './
 
 let db: ComputeDatabase;
 let h: Harness;
+
+/** An idle 8-vCPU host reporting (its compute_nodes row). */
+const reportHost = (host: string, fields: { availability_zone?: string | null; host_ip?: string; updated_at?: string } = {}) =>
+  db.repo.computeNodes.upsert({
+    host,
+    nodename: host,
+    vcpus: 8,
+    vcpus_used: 0,
+    memory_mb: 16384,
+    memory_mb_used: 0,
+    local_gb: 100,
+    local_gb_used: 0,
+    running_vms: 0,
+    ...fields,
+  });
+
 beforeAll(async () => {
   db = await openComputeDatabase({ connection: 'pglite://memory', stateDir: tmpdir() });
-  for (const host of ['host1', 'host2']) {
-    await db.repo.computeNodes.upsert({
-      host,
-      nodename: host,
-      availability_zone: host === 'host2' ? 'az2' : null,
-      vcpus: 8,
-      vcpus_used: 0,
-      memory_mb: 16384,
-      memory_mb_used: 0,
-      local_gb: 100,
-      local_gb_used: 0,
-      running_vms: 0,
-      host_ip: '10.0.0.1',
-    });
-  }
+  for (const host of ['host1', 'host2']) await reportHost(host, { availability_zone: host === 'host2' ? 'az2' : null, host_ip: '10.0.0.1' });
   h = await startHarness({ store: computeStoreFrom(db.repo), hosts: ['host1', 'host2'] });
 }, 60_000);
 afterAll(async () => {
@@ -140,18 +142,7 @@ describe('on the compute database', () => {
 
   it('the build monitor fails builds on a host that stopped reporting', async () => {
     const id = await boot({ name: 'orphan' });
-    await db.repo.computeNodes.upsert({
-      host: 'host1',
-      nodename: 'host1',
-      vcpus: 8,
-      vcpus_used: 0,
-      memory_mb: 16384,
-      memory_mb_used: 0,
-      local_gb: 100,
-      local_gb_used: 0,
-      running_vms: 0,
-      updated_at: new Date(Date.now() - 3600_000).toISOString(),
-    });
+    await reportHost('host1', { updated_at: new Date(Date.now() - 3600_000).toISOString() });
     const failed = await h.monitor.check();
     expect(failed).toContain(id);
     expect((await get(`/v2.1/servers/${id}`)).json().server.fault.message).toBe(`Build of instance ${id} aborted: compute host host1 is down`);

@@ -80,13 +80,21 @@ export function computeStoreFrom(repo: ComputeRepository): ComputeStore {
       const row = await repo.instances.get(uuid);
       return row ? instanceRecord(row) : null;
     },
-    listInstances: async (filter = {}) =>
+    listInstances: async (filter = {}, page = {}) =>
       (
-        await repo.instances.list({
-          ...(filter.vm_states ? { vm_state: [...filter.vm_states] } : {}),
-          ...(filter.host !== undefined ? { host: filter.host } : {}),
-          ...(filter.project_id !== undefined ? { project_id: filter.project_id } : {}),
-        })
+        await repo.instances.list(
+          {
+            ...(filter.vm_states ? { vm_state: [...filter.vm_states] } : {}),
+            ...(filter.task_states ? { task_state: [...filter.task_states] } : {}),
+            ...(filter.host !== undefined ? { host: filter.host } : {}),
+            ...(filter.project_id !== undefined ? { project_id: filter.project_id } : {}),
+            ...(filter.name !== undefined ? { name: filter.name } : {}),
+          },
+          {
+            ...(page.limit !== undefined ? { limit: page.limit } : {}),
+            ...(page.marker !== undefined ? { marker: page.marker } : {}),
+          },
+        )
       ).map(instanceRecord),
     updateInstance: async (uuid, changes, expected = {}) => {
       const result = await repo.instances.update(uuid, changes, {
@@ -106,12 +114,8 @@ export function computeStoreFrom(repo: ComputeRepository): ComputeStore {
       return new Map([...faults].map(([uuid, fault]) => [uuid, faultRecord(fault)]));
     },
     listBdms: async (uuids) => {
-      const result = new Map<string, BdmRecord[]>();
-      for (const uuid of uuids) {
-        const rows = await repo.bdms.listByInstance(uuid);
-        if (rows.length) result.set(uuid, rows.map(bdmRecord));
-      }
-      return result;
+      const mappings = await repo.bdms.listByInstances([...uuids]);
+      return new Map([...mappings].map(([uuid, rows]) => [uuid, rows.map(bdmRecord)]));
     },
     createBdm: async (uuid, bdm) => bdmRecord(await repo.bdms.create({ ...bdm, instance_uuid: uuid })),
     deleteBdm: async (id) => {

@@ -189,6 +189,7 @@ async function startFakeImageAndVolume(calls: HttpCall[], volumes: Map<string, F
         'os-reserve': ['available', 'attaching'],
         'os-unreserve': ['attaching', 'available'],
         'os-begin_detaching': ['in-use', 'detaching'],
+        'os-roll_detaching': ['detaching', 'in-use'],
       };
       const [from, to] = transitions[action ?? ''] ?? [];
       if (!from || found.status !== from) {

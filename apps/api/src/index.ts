@@ -4,9 +4,9 @@
  * the bus. A periodic task ends builds whose host died (build-monitor.ts).
  */
 import type { ComputeDatabase } from '@fjord/compute-db';
-import type { Config } from '@fjord/messaging';
+import { Target, type Config } from '@fjord/messaging';
 import { ComputeAPI } from '@fjord/compute-rpcapi';
-import { SchedulerAPI } from '@fjord/scheduler-rpcapi';
+import { SCHEDULER_TOPIC, SchedulerAPI } from '@fjord/scheduler-rpcapi';
 import { Service, type HttpApp, type ServiceLogger } from '@fjord/service-kit';
 import { registerRoutes } from './app.js';
 import { BuildMonitor } from './build-monitor.js';
@@ -76,6 +76,8 @@ export async function assembleApi(conf: Config, opts: ApiServiceOptions = {}): P
   });
   await registerRoutes(app, { api, attachments, store, settings });
 
+  // Through the bus to a scheduler: what every boot needs first.
+  svc.healthCheckPeer('rpc:scheduler', new Target({ topic: SCHEDULER_TOPIC }));
   svc.every(settings.buildMonitorIntervalS * 1000, 'build-monitor', async () => {
     await monitor.check();
   });

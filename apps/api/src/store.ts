@@ -82,8 +82,23 @@ export interface ExpectedStates {
 export interface InstanceFilter {
   /** Only instances in these vm_states. */
   vm_states?: readonly string[];
+  /** Only instances in these task_states (null: no task). */
+  task_states?: ReadonlyArray<string | null>;
   host?: string;
   project_id?: string;
+  /** nova's `name`: a regular expression searched in display_name; one that does not compile matches as a substring. */
+  name?: string;
+}
+
+/** nova's limit/marker page of a list. */
+export interface PageRequest {
+  limit?: number;
+  /**
+   * The uuid of the last instance of the previous page: the page starts after its place in the
+   * order. Any instance in the database marks a place, even a deleted one or one the filters skip
+   * (nova reads it with read_deleted=yes), so paging survives deletes; none → MarkerNotFound.
+   */
+  marker?: string;
 }
 
 export interface ComputeStore {
@@ -93,8 +108,11 @@ export interface ComputeStore {
   createInstance(instance: NewInstance, bdms: NewBdm[]): Promise<InstanceRecord>;
   /** A live (not deleted) instance. */
   getInstance(uuid: string): Promise<InstanceRecord | null>;
-  /** Live instances, newest first (created_at desc, then uuid desc: nova's default sort). */
-  listInstances(filter?: InstanceFilter): Promise<InstanceRecord[]>;
+  /**
+   * Live instances, newest first (created_at desc, then id desc: nova's default sort), filtered
+   * and paged by the store. Throws MarkerNotFound (@fjord/compute-db) for a marker naming no instance.
+   */
+  listInstances(filter?: InstanceFilter, page?: PageRequest): Promise<InstanceRecord[]>;
   /**
    * Change an instance only while it is in the expected states (nova's
    * instance.save(expected_task_state=..., expected_vm_state=...)), which stops two actions

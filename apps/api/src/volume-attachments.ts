@@ -3,9 +3,10 @@
  * _detach_volume, the flow before cinder's attachment API): the api checks the volume in
  * cinder, asks the host for a device name (a `call`), records the mapping, reserves the volume,
  * and casts attach_volume; the host then does cinder's os-attach. Detaching: os-begin_detaching
- * here, then a cast; the host does os-detach and drops the mapping.
+ * here, then a cast; the host does os-detach and drops the mapping. A cast that fails undoes
+ * the cinder step before it (os-unreserve, os-roll_detaching).
  */
-import { BadRequest, NotFound, type RequestContext } from '@fjord/service-kit';
+import { BadRequest, NotFound, logBindings, type RequestContext } from '@fjord/service-kit';
 import type { VolumeClient } from './clients/volume.js';
 import type { ComputeApi, ComputeRpc } from './compute-api.js';
 import { volumeRefusal } from './compute-api.js';
@@ -98,7 +99,15 @@ export class VolumeAttachments {
     } catch (error) {
       throw volumeRefusal(error);
     }
-    await this.deps.compute.detach_volume(ctxt, { instance: instanceJson(instance), volume_id: volumeId, attachment_id: bdm.attachment_id });
+    try {
+      await this.deps.compute.detach_volume(ctxt, { instance: instanceJson(instance), volume_id: volumeId, attachment_id: bdm.attachment_id });
+    } catch (error) {
+      // The host never heard of it: the volume must not stay `detaching` (nova rolls back too).
+      await this.deps.volumes.rollDetaching(ctxt, volumeId).catch((rollback: unknown) => {
+        this.deps.logger.warn({ ...logBindings(ctxt), err: rollback, volume_id: volumeId }, 'could not roll back the detaching state of a volume');
+      });
+      throw error;
+    }
   }
 
   private async volumeBdms(serverId: string): Promise<BdmRecord[]> {

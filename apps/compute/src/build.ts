@@ -40,7 +40,7 @@ export class InstanceBuilder {
     await notifier.info(ctxt, instance, 'create.start');
     const started = performance.now();
     try {
-      tracker.claim(uuid, instance.flavor);
+      tracker.claim(uuid, instance.flavor, args.limits ?? {});
       instance = await this.advance(uuid, { host: this.deps.host, node: this.deps.nodename, task_state: 'block_device_mapping' }, 'the build');
       const imageName = await this.fetchImageName(context, instance);
       await this.deps.volumes.prepareForBuild(context, instance, args.block_device_mapping ?? [], log);

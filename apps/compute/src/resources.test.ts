@@ -43,6 +43,17 @@ describe('ResourceTracker', () => {
     expect(() => rt.claim('c', { vcpus: 0, memory_mb: 0, root_gb: 9, ephemeral_gb: 1 })).toThrow(/Free disk 9.00 GB < requested 10 GB/);
   });
 
+  it("checks a claim against the scheduler's limits when it sends them (its allocation ratios), else the capacity", () => {
+    const rt = tracker();
+    const limits = { vcpu: 4, memory_mb: 1536, disk_gb: 10 };
+    rt.claim('a', { vcpus: 2, memory_mb: 1024, root_gb: 1, ephemeral_gb: 0 }, limits);
+    rt.claim('b', { vcpus: 2, memory_mb: 512, root_gb: 1, ephemeral_gb: 0 }, limits);
+    expect(rt.report()).toMatchObject({ vcpus: 2, vcpus_used: 4, memory_mb_used: 1536 });
+    expect(() => rt.claim('c', small, limits)).toThrow('Insufficient compute resources: Free vcpu 0.00 VCPU < requested 1 VCPU, Free memory 0.00 MB < requested 512 MB.');
+    expect(() => rt.claim('d', small, { vcpu: 5.5, memory_mb: 2048.5 })).not.toThrow();
+    expect(() => rt.claim('e', small)).toThrow(/Free vcpu -3.00 VCPU < requested 1 VCPU/);
+  });
+
   it('treats a repeated claim for the same instance as one claim', () => {
     const rt = tracker();
     rt.claim('a', small);

@@ -42,6 +42,12 @@ export interface ResourceTrackerOptions {
   debounceMs?: number;
 }
 
+/**
+ * What the scheduler allowed on this host for a build (nova's claim limits, the Selection's
+ * `limits`): totals after its allocation ratios. A missing one is the host's capacity.
+ */
+export type ClaimLimits = Readonly<Record<string, number>>;
+
 interface Claim extends ResourceRequest {
   uuid: string;
 }
@@ -56,15 +62,18 @@ export class ResourceTracker {
 
   constructor(private readonly options: ResourceTrackerOptions) {}
 
-  /** Reserve resources for an instance; the same uuid claiming again is a no-op (a retried build). */
-  claim(uuid: string, request: ResourceRequest): void {
+  /**
+   * Reserve resources for an instance, within the scheduler's `limits` when it sent them (so its
+   * allocation ratios hold here too); the same uuid claiming again is a no-op (a retried build).
+   */
+  claim(uuid: string, request: ResourceRequest, limits: ClaimLimits = {}): void {
     if (this.claims.has(uuid)) return;
-    const free = this.free();
+    const free = this.free(limits);
     const disk = request.root_gb + request.ephemeral_gb;
     const shortfalls: string[] = [];
-    if (request.vcpus > free.vcpus) shortfalls.push(`Free vcpu ${free.vcpus}.00 VCPU < requested ${request.vcpus} VCPU`);
-    if (request.memory_mb > free.memory_mb) shortfalls.push(`Free memory ${free.memory_mb}.00 MB < requested ${request.memory_mb} MB`);
-    if (disk > free.local_gb) shortfalls.push(`Free disk ${free.local_gb}.00 GB < requested ${disk} GB`);
+    if (request.vcpus > free.vcpus) shortfalls.push(`Free vcpu ${free.vcpus.toFixed(2)} VCPU < requested ${request.vcpus} VCPU`);
+    if (request.memory_mb > free.memory_mb) shortfalls.push(`Free memory ${free.memory_mb.toFixed(2)} MB < requested ${request.memory_mb} MB`);
+    if (disk > free.local_gb) shortfalls.push(`Free disk ${free.local_gb.toFixed(2)} GB < requested ${disk} GB`);
     if (shortfalls.length > 0) throw new ComputeResourcesUnavailable(shortfalls.join(', '));
     this.claims.set(uuid, { uuid, ...pickRequest(request) });
     this.changed();
@@ -156,10 +165,15 @@ export class ResourceTracker {
     return { vcpus, memory_mb, local_gb };
   }
 
-  private free(): { vcpus: number; memory_mb: number; local_gb: number } {
+  private free(limits: ClaimLimits): { vcpus: number; memory_mb: number; local_gb: number } {
     const { capacity } = this.options;
+    const total = (limit: number | undefined, own: number) => (typeof limit === 'number' && Number.isFinite(limit) ? limit : own);
     const used = this.used();
-    return { vcpus: capacity.vcpus - used.vcpus, memory_mb: capacity.memory_mb - used.memory_mb, local_gb: capacity.local_gb - used.local_gb };
+    return {
+      vcpus: total(limits['vcpu'], capacity.vcpus) - used.vcpus,
+      memory_mb: total(limits['memory_mb'], capacity.memory_mb) - used.memory_mb,
+      local_gb: total(limits['disk_gb'], capacity.local_gb) - used.local_gb,
+    };
   }
 }
 

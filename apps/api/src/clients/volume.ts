@@ -1,7 +1,7 @@
 /**
  * The volume project (cinder v3) as the compute API sees it: show a volume and the attach
  * bookkeeping actions nova-api drives (reserve before an attach, begin_detaching before a
- * detach, unreserve when a reserved attach does not happen). The compute host does os-attach
+ * detach, unreserve or roll_detaching when the attach or detach does not happen). The compute host does os-attach
  * and os-detach.
  */
 import { RestClient, RestError, faultMessage, type RequestContext, type ServiceLogger } from '@fjord/service-kit';
@@ -57,6 +57,11 @@ export class VolumeClient {
 
   beginDetaching(ctxt: RequestContext, volumeId: string): Promise<void> {
     return this.action(ctxt, volumeId, { 'os-begin_detaching': {} });
+  }
+
+  /** Back from `detaching` to `in-use` when the detach did not go ahead. */
+  rollDetaching(ctxt: RequestContext, volumeId: string): Promise<void> {
+    return this.action(ctxt, volumeId, { 'os-roll_detaching': {} });
   }
 
   private async action(ctxt: RequestContext, volumeId: string, body: Record<string, object>): Promise<void> {

@@ -1,8 +1,9 @@
 /** /v2.1/flavors: list (brief), detail, show and extra specs. Flavors are seeded; no create or delete. */
-import { BadRequest, NotFound, type HttpApp } from '@fjord/service-kit';
+import { BadRequest, NotFound, publicBaseUrl, type HttpApp } from '@fjord/service-kit';
 import type { FastifyRequest } from 'fastify';
+import { pageAfterMarker } from '../paging.js';
 import type { FlavorRecord } from '../store.js';
-import { baseUrl, collectionLinks } from '../views/links.js';
+import { collectionLinks } from '../views/links.js';
 import { flavorBrief, flavorDetail } from '../views/flavors.js';
 import type { RouteDeps } from './deps.js';
 import { ExtraSpecs, FlavorDetailList, FlavorId, FlavorList, FlavorShow, ListFlavorsQuery } from './flavors.schemas.js';
@@ -20,22 +21,17 @@ function parseIsPublic(value: string | undefined): boolean | null {
 }
 
 export function flavorRoutes(app: HttpApp, deps: RouteDeps): void {
-  const base = (request: FastifyRequest) => baseUrl(request, deps.settings.linkPrefix);
+  const base = (request: FastifyRequest) => publicBaseUrl(request, deps.settings.linkPrefix);
 
   async function page(query: ListFlavorsQuery): Promise<{ flavors: FlavorRecord[]; limit: number }> {
     const isPublic = parseIsPublic(query.is_public);
-    let flavors = (await deps.store.listFlavors())
+    const flavors = (await deps.store.listFlavors())
       .filter((flavor) => isPublic === null || flavor.is_public === isPublic)
       .filter((flavor) => query.minRam === undefined || flavor.memory_mb >= query.minRam)
       .filter((flavor) => query.minDisk === undefined || flavor.root_gb >= query.minDisk)
       .sort((a, b) => (a.flavorid < b.flavorid ? -1 : a.flavorid > b.flavorid ? 1 : 0));
-    if (query.marker !== undefined) {
-      const index = flavors.findIndex((flavor) => flavor.flavorid === query.marker);
-      if (index < 0) throw new BadRequest(`marker [${query.marker}] not found`);
-      flavors = flavors.slice(index + 1);
-    }
-    const limit = Math.min(query.limit ?? deps.settings.maxLimit, deps.settings.maxLimit);
-    return { flavors: flavors.slice(0, limit), limit };
+    const { items, limit } = pageAfterMarker(flavors, (flavor) => flavor.flavorid, query, deps.settings.maxLimit);
+    return { flavors: items, limit };
   }
 
   async function find(flavorId: string): Promise<FlavorRecord> {

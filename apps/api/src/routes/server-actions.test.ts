@@ -1,4 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ComputeAPI } from '@fjord/compute-rpcapi';
+import { MessageDeliveryFailure } from '@fjord/messaging';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { IMAGE_ID, startHarness, type Harness } from '../harness.test-helper.js';
 
 let h: Harness;
@@ -75,6 +77,19 @@ describe('POST /v2.1/servers/{id}/action', () => {
     expect(stopAgain.json().conflictingRequest.message).toBe(`Cannot 'stop' instance ${id} while it is in vm_state stopped`);
     expect((await action(id, { 'os-start': null })).statusCode).toBe(202);
     expect((await h.waitForCall('start_instance')).args).toMatchObject({ instance: { uuid: id, task_state: 'powering-on' } });
+  });
+
+  it('a stop whose cast fails answers 500 and leaves no task_state behind, so it can be tried again', async () => {
+    const id = await activeServer();
+    const cast = vi.spyOn(ComputeAPI.prototype, 'stop_instance').mockRejectedValueOnce(new MessageDeliveryFailure('the broker is gone'));
+    try {
+      expect((await action(id, { 'os-stop': null })).statusCode).toBe(500);
+    } finally {
+      cast.mockRestore();
+    }
+    const server = (await h.app.inject({ method: 'GET', url: `/v2.1/servers/${id}` })).json().server;
+    expect(server['OS-EXT-STS:task_state']).toBeNull();
+    expect((await action(id, { 'os-stop': null })).statusCode).toBe(202);
   });
 
   it('os-getConsoleOutput: a call to the host, 200 {"output"}; length is passed as tail_length', async () => {

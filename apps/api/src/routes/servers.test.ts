@@ -1,4 +1,4 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { IMAGE_ID, NoValidHost, VOLUME_ID, startHarness, type Harness } from '../harness.test-helper.js';
 
 let h: Harness;
@@ -116,6 +116,21 @@ describe('POST /v2.1/servers', () => {
     const shown = (await show(id)).json().server;
     expect(shown.image).toBe('');
     expect(shown['os-extended-volumes:volumes_attached']).toEqual([{ id: VOLUME_ID, delete_on_termination: false }]);
+  });
+
+  it('gives back the volumes it reserved when the instance cannot be recorded', async () => {
+    h.volumes.set(VOLUME_ID, { id: VOLUME_ID, name: 'vol1', status: 'available', size: 1 });
+    const createInstance = vi.spyOn(h.memory!, 'createInstance').mockRejectedValueOnce(new Error('database unavailable'));
+    try {
+      const response = await boot({
+        imageRef: '',
+        block_device_mapping_v2: [{ uuid: VOLUME_ID, boot_index: '0', source_type: 'volume', destination_type: 'volume' }],
+      });
+      expect(response.statusCode).toBe(500);
+      expect(h.volumes.get(VOLUME_ID)!.status).toBe('available');
+    } finally {
+      createInstance.mockRestore();
+    }
   });
 
   it('takes the CLI string forms in a block device mapping, and a new blank volume', async () => {

@@ -1,6 +1,6 @@
 /** /v2.1/servers: create (202, then scheduled in the background), list, detail, show, delete. */
-import type { HttpApp } from '@fjord/service-kit';
-import { baseUrl, collectionLinks, resourceLinks } from '../views/links.js';
+import { publicBaseUrl, type HttpApp } from '@fjord/service-kit';
+import { collectionLinks, resourceLinks } from '../views/links.js';
 import { serverBrief, serverDetail } from '../views/servers.js';
 import type { RouteDeps } from './deps.js';
 import {
@@ -17,7 +17,7 @@ import { randomBytes } from 'node:crypto';
 const tags = ['servers'];
 
 export function serverRoutes(app: HttpApp, deps: RouteDeps): void {
-  const base = (request: Parameters<typeof baseUrl>[0]) => baseUrl(request, deps.settings.linkPrefix);
+  const base = (request: Parameters<typeof publicBaseUrl>[0]) => publicBaseUrl(request, deps.settings.linkPrefix);
 
   app.post(
     '/v2.1/servers',

@@ -5,9 +5,8 @@
  */
 import type { FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
-import type { HttpApp } from '@fjord/service-kit';
+import { publicBaseUrl, type HttpApp } from '@fjord/service-kit';
 import { MAX_VERSION, MIN_VERSION } from '../microversion.js';
-import { baseUrl } from '../views/links.js';
 
 const UPDATED = '2013-07-23T11:33:21Z';
 
@@ -48,13 +47,13 @@ export async function versionRoutes(app: HttpApp, options: VersionRoutesOptions)
   app.get(
     '/',
     { schema: { tags: ['versions'], summary: 'List API versions', response: { 200: Type.Object({ versions: Type.Array(VersionSchema) }) } } },
-    async (request) => ({ versions: [version21(baseUrl(request, options.linkPrefix), false)] }),
+    async (request) => ({ versions: [version21(publicBaseUrl(request, options.linkPrefix), false)] }),
   );
   const show = {
     schema: { tags: ['versions'], summary: 'Show API version 2.1', response: { 200: Type.Object({ version: VersionSchema }) } },
   };
   const handler = async (request: FastifyRequest) => ({
-    version: version21(baseUrl(request, options.linkPrefix), true),
+    version: version21(publicBaseUrl(request, options.linkPrefix), true),
   });
   app.get('/v2.1', show, handler);
   // fastify treats '/v2.1/' as another route unless the app ignores trailing slashes.

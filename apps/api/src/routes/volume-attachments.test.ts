@@ -1,4 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ComputeAPI } from '@fjord/compute-rpcapi';
+import { MessageDeliveryFailure } from '@fjord/messaging';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { IMAGE_ID, VOLUME_ID, startHarness, type Harness } from '../harness.test-helper.js';
 
 let h: Harness;
@@ -47,6 +49,22 @@ describe('/v2.1/servers/{id}/os-volume_attachments', () => {
     expect(detach.body).toBe('');
     expect(h.volumes.get(VOLUME_ID)!.status).toBe('detaching');
     expect((await h.waitForCall('detach_volume')).args).toMatchObject({ volume_id: VOLUME_ID, instance: { uuid: id } });
+  });
+
+  it('a detach whose cast fails rolls the volume back to in-use and answers 500', async () => {
+    const id = await activeServer();
+    const volumeId = '12121212-3434-5656-7878-909090909090';
+    h.volumes.set(volumeId, { id: volumeId, name: 'attached', status: 'available', size: 1 });
+    expect((await attach(id, { volumeId })).statusCode).toBe(200);
+    h.volumes.get(volumeId)!.status = 'in-use';
+    const cast = vi.spyOn(ComputeAPI.prototype, 'detach_volume').mockRejectedValueOnce(new MessageDeliveryFailure('the broker is gone'));
+    try {
+      const detach = await h.app.inject({ method: 'DELETE', url: `/v2.1/servers/${id}/os-volume_attachments/${volumeId}` });
+      expect(detach.statusCode).toBe(500);
+      expect(h.volumes.get(volumeId)!.status).toBe('in-use');
+    } finally {
+      cast.mockRestore();
+    }
   });
 
   it('a volume cinder does not know → 404; one in use → 400; a bad volumeId → 400 naming it', async () => {

@@ -1,15 +1,11 @@
 /** Links in responses: `self` under /v2.1, `bookmark` without the version (nova's ViewBuilder). */
 import type { FastifyRequest } from 'fastify';
+import { nextPageQuery } from '@fjord/service-kit';
 
 export interface Link {
   rel: string;
   href: string;
   type?: string;
-}
-
-/** Base URL of links: `[api] compute_link_prefix`, else where the request came in. */
-export function baseUrl(request: FastifyRequest, prefix: string | null): string {
-  return (prefix ?? `${request.protocol}://${request.host}`).replace(/\/+$/, '');
 }
 
 export function resourceLinks(base: string, collection: string, id: string | number): Link[] {
@@ -33,12 +29,6 @@ export function collectionLinks(
   lastId: string | undefined,
 ): Link[] {
   if (items.length === 0 || items.length !== pageSize || lastId === undefined) return [];
-  const query = new URLSearchParams();
-  for (const [key, value] of Object.entries((request.query ?? {}) as Record<string, unknown>)) {
-    if (key === 'marker') continue;
-    for (const item of Array.isArray(value) ? value : [value]) query.append(key, String(item));
-  }
-  query.set('marker', lastId);
   const path = request.url.split('?')[0] ?? '';
-  return [{ rel: 'next', href: `${base}${path}?${query.toString()}` }];
+  return [{ rel: 'next', href: `${base}${path}?${nextPageQuery(request.query, lastId)}` }];
 }

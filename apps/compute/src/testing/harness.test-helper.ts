@@ -102,7 +102,7 @@ export class Harness {
   }
 
   /** Record the instance as the api does (BUILD/scheduling, placed on this host) and cast the build. */
-  async boot(ctxt: RequestContext, fields: Partial<InstanceRow> = {}, bdms: BlockDeviceMapping[] = []): Promise<InstanceRow> {
+  async boot(ctxt: RequestContext, fields: Partial<InstanceRow> = {}, bdms: BlockDeviceMapping[] = [], limits: Record<string, number> = {}): Promise<InstanceRow> {
     const instance = await this.addInstance({ image_ref: this.imageId, host: this.host, node: this.host, ...fields });
     for (const bdm of bdms) await this.store.createBdm({ ...bdm, instance_uuid: instance.uuid });
     await this.compute.build_and_run_instance(ctxt, {
@@ -112,7 +112,7 @@ export class Harness {
       image: { id: instance.image_ref, name: 'cirros' },
       block_device_mapping: bdms.map((bdm) => ({ ...bdm, instance_uuid: instance.uuid })),
       node: this.host,
-      limits: {},
+      limits,
     });
     return instance;
   }

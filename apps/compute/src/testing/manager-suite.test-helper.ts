@@ -102,6 +102,15 @@ export function defineManagerSuite(label: string, setup: () => SuiteStore): void
       expect(h.deps.tracker.report().vcpus_used).toBe(0);
     });
 
+    it("claims against the scheduler's limits (allocation ratios above 1) rather than the bare capacity", async () => {
+      const h = await start();
+      const big = { flavorid: '9', name: 'm1.big', vcpus: 12, memory_mb: 2048, root_gb: 1, ephemeral_gb: 0, swap: 0 };
+      const instance = await h.boot(h.ctxt(), { flavor: big }, [], { vcpu: 16 });
+      const active = await h.waitForState(instance.uuid, (row) => row.vm_state !== 'building');
+      expect(active.vm_state).toBe('active');
+      expect(h.deps.tracker.report().vcpus_used).toBe(12);
+    });
+
     it('turns a spawn failure into ERROR, releasing resources and deleting the volume it made', async () => {
       const h = await start({ values: { fake_driver: { spawn_failure_rate: 1 } } });
       const instance = await h.boot(h.ctxt(), {}, [blankVolume(1)]);
