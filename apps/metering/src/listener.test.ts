@@ -20,8 +20,11 @@ class MemorySink implements EventSink {
   readonly events = new Map<string, EventRecord>();
   failures = 0;
   calls = 0;
+  /** Event types the database can never take (a poison message). */
+  refused = new Set<string>();
   async storeEvents(events: readonly EventRecord[]): Promise<number> {
     this.calls++;
+    if (events.some((event) => this.refused.has(event.event_type))) throw new Error('value refused by the database');
     if (this.failures > 0) {
       this.failures--;
       throw new Error('database is down');
@@ -102,5 +105,19 @@ describe('the metering listener', () => {
     await waitFor(() => sink.events.size === 1);
     expect(sink.calls).toBe(4);
     expect([...sink.events.values()][0]).toMatchObject({ event_type: 'compute.instance.delete.end', request_id: 'req-2' });
+  });
+
+  it('stores the rest of a batch that holds an event the database can never take', async () => {
+    const sink = new MemorySink();
+    sink.refused.add('compute.instance.poison');
+    const { notifier } = await startListener(sink);
+    const nova = await notifier('nova', 'compute.host1');
+    // Sent together so that they share a batch with the poison.
+    await Promise.all([
+      nova.info({ request_id: 'req-3' }, 'compute.instance.poison', { instance_id: 'vm-9' }),
+      ...[1, 2, 3].map((n) => nova.info({ request_id: 'req-3' }, 'compute.instance.update', { instance_id: `vm-${n}` })),
+    ]);
+    await waitFor(() => sink.events.size === 3);
+    expect([...sink.events.values()].map((e) => e.resource_id).sort()).toEqual(['vm-1', 'vm-2', 'vm-3']);
   });
 });

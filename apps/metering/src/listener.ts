@@ -80,21 +80,50 @@ export class EventEndpoint {
     const events = messages.map((m) => eventFromNotification(m));
     try {
       const stored = await this.sink.storeEvents(events);
-      for (const event of events) {
-        this.logger.info({ request_id: event.request_id, message_id: event.message_id, event_type: event.event_type }, 'event handled');
-        this.count(event.event_type, 'handled');
-      }
+      this.handled(events);
       if (stored < events.length) this.logger.info({ duplicates: events.length - stored }, 'ignored notifications that were already stored');
       return NotificationResult.HANDLED;
     } catch (err) {
-      this.logger.error(
-        { err, count: events.length, message_ids: events.map((e) => e.message_id), retry_in_ms: this.requeueDelayMs },
-        'could not store events; requeueing them',
-      );
-      for (const event of events) this.count(event.event_type, 'requeue');
-      if (this.requeueDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, this.requeueDelayMs));
-      return NotificationResult.REQUEUE;
+      if (events.length > 1) return this.storeOneByOne(events, err);
+      return this.requeue(events, err);
     }
+  }
+
+  /**
+   * A batch the database refused: store its events one at a time, so one event it can never take
+   * does not hold back the others. Any that still fail requeue the batch (storing is idempotent).
+   */
+  private async storeOneByOne(events: EventRecord[], batchError: unknown): Promise<NotificationResult> {
+    this.logger.warn({ err: batchError, count: events.length }, 'could not store a batch of events; storing them one by one');
+    const failed: EventRecord[] = [];
+    let lastError: unknown = batchError;
+    for (const event of events) {
+      try {
+        await this.sink.storeEvents([event]);
+        this.handled([event]);
+      } catch (err) {
+        failed.push(event);
+        lastError = err;
+      }
+    }
+    return failed.length === 0 ? NotificationResult.HANDLED : this.requeue(failed, lastError);
+  }
+
+  private handled(events: EventRecord[]): void {
+    for (const event of events) {
+      this.logger.info({ request_id: event.request_id, message_id: event.message_id, event_type: event.event_type }, 'event handled');
+      this.count(event.event_type, 'handled');
+    }
+  }
+
+  private async requeue(events: EventRecord[], err: unknown): Promise<NotificationResult> {
+    this.logger.error(
+      { err, count: events.length, message_ids: events.map((e) => e.message_id), retry_in_ms: this.requeueDelayMs },
+      'could not store events; requeueing them',
+    );
+    for (const event of events) this.count(event.event_type, 'requeue');
+    if (this.requeueDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, this.requeueDelayMs));
+    return NotificationResult.REQUEUE;
   }
 }
 
