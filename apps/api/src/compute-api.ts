@@ -4,6 +4,7 @@
  * task_state, and a cast to the instance's host.
  */
 import { randomUUID } from 'node:crypto';
+import { MarkerNotFound } from '@fjord/compute-db';
 import type { ComputeAPI, RebootType } from '@fjord/compute-rpcapi';
 import { BadRequest, Conflict, NotFound, logBindings, type RequestContext, type ServiceLogger } from '@fjord/service-kit';
 import type { ImageClient } from './clients/image.js';
@@ -12,10 +13,10 @@ import { BuildConductor, unreserveVolumes } from './conductor.js';
 import { planBoot, type BootPlan } from './create-request.js';
 import { bdmJson, instanceJson } from './instance-json.js';
 import type { ApiSettings } from './options.js';
-import { pageAfterMarker, type Page } from './paging.js';
+import type { Page } from './paging.js';
 import type { CreateServerBody, ListServersQuery } from './routes/servers.schemas.js';
-import { PowerState, TaskState, VmState, isKnownStatus, matchesStatus } from './states.js';
-import type { ComputeStore, ExpectedStates, InstanceRecord } from './store.js';
+import { PowerState, TaskState, VmState, statesForStatuses } from './states.js';
+import type { ComputeStore, ExpectedStates, InstanceFilter, InstanceRecord } from './store.js';
 import { isUp } from './views/hypervisors.js';
 import type { ServerParts } from './views/servers.js';
 
@@ -130,25 +131,29 @@ export class ComputeApi {
     return parts!;
   }
 
-  /** nova's default order (newest first), the name/status/host filters, then the limit/marker page. */
+  /**
+   * nova's default order (newest first), the name/status/host filters and the limit/marker page,
+   * all computed by the store: a request reads one page of rows, and its details in one query each.
+   */
   async list(ctxt: RequestContext, query: ListServersQuery, detailed: boolean): Promise<ServerPage> {
+    const limit = Math.min(query.limit ?? this.deps.settings.maxLimit, this.deps.settings.maxLimit);
     // Without all_tenants even an admin sees only the context's project, as in nova.
     const allTenants = ctxt.is_admin && isTruthy((query as Record<string, unknown>)['all_tenants']);
-    let instances = await this.deps.store.listInstances({
+    const filter: InstanceFilter = {
       ...(query.host !== undefined ? { host: query.host } : {}),
       ...(allTenants ? {} : { project_id: ctxt.project_id ?? '' }),
-    });
-    if (query.name !== undefined) {
-      const matches = nameMatcher(query.name);
-      instances = instances.filter((instance) => matches(instance.display_name));
-    }
+      ...(query.name !== undefined ? { name: query.name } : {}),
+    };
     if (query.status !== undefined) {
-      const statuses = (Array.isArray(query.status) ? query.status : [query.status]).map((status) => status.toUpperCase());
-      // An unknown status matches nothing (nova answers an empty list).
-      const known = statuses.filter(isKnownStatus);
-      instances = instances.filter((instance) => matchesStatus(known, instance.vm_state, instance.task_state));
+      const states = statesForStatuses(Array.isArray(query.status) ? query.status : [query.status]);
+      // No known status: nova (2.1) answers an empty list, before looking at the marker.
+      if (!states) return { items: [], limit };
+      filter.vm_states = states.vm_states;
+      if (states.task_states) filter.task_states = states.task_states;
     }
-    const { items: page, limit } = pageAfterMarker(instances, (instance) => instance.uuid, query, this.deps.settings.maxLimit);
+    const page = await this.deps.store.listInstances(filter, { limit, ...(query.marker !== undefined ? { marker: query.marker } : {}) }).catch((error: unknown) => {
+      throw error instanceof MarkerNotFound ? new BadRequest(error.message) : error;
+    });
     return { items: detailed ? await this.withDetails(page) : page.map((instance) => ({ instance })), limit };
   }
 
@@ -271,16 +276,6 @@ function visible(ctxt: RequestContext, instance: InstanceRecord): boolean {
 
 function isTruthy(value: unknown): boolean {
   return value !== undefined && !['0', 'false', 'False', 'no', 'off'].includes(String(value));
-}
-
-/** nova treats `name` as a regular expression (re.search); an invalid one is matched literally. */
-function nameMatcher(pattern: string): (name: string) => boolean {
-  try {
-    const regex = new RegExp(pattern);
-    return (name) => regex.test(name);
-  } catch {
-    return (name) => name.includes(pattern);
-  }
 }
 
 /** cinder's refusal of a reserve, as nova shows it (400 "Invalid volume: ..."). */

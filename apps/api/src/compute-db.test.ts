@@ -1,10 +1,10 @@
 /**
  * The api on the real compute database (@fjord/compute-db on an in-memory PGlite): the flows of
  * the route tests that depend on the store — boot, fault, lists and paging, actions with their
- * compare-and-set, attachments, delete, the build monitor.
+ * compare-and-set, attachments, delete, the build monitor; paging many servers in SQL.
  */
 import { tmpdir } from 'node:os';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { openComputeDatabase, type ComputeDatabase } from '@fjord/compute-db';
 import { computeStoreFrom } from './db-store.js';
 import { IMAGE_ID, NoValidHost, VOLUME_ID, startHarness, type Harness } from './harness.test-helper.js';
@@ -146,5 +146,95 @@ describe('on the compute database', () => {
     const failed = await h.monitor.check();
     expect(failed).toContain(id);
     expect((await get(`/v2.1/servers/${id}`)).json().server.fault.message).toBe(`Build of instance ${id} aborted: compute host host1 is down`);
+  });
+});
+
+describe('server lists page in the database', () => {
+  const project = 'paging-project';
+  const list = (url: string) => h.app.inject({ method: 'GET', url, headers: { 'x-auth-project-id': project } });
+  const ids = (body: { servers: Array<{ id: string }> }) => body.servers.map((server) => server.id);
+  /** The project's live servers, newest first, with their index at creation. */
+  let servers: Array<{ uuid: string; i: number }>;
+  let deleted: string;
+
+  beforeAll(async () => {
+    const created: Array<{ uuid: string; i: number }> = [];
+    for (let i = 0; i < 25; i++) {
+      const instance = await db.repo.instances.create(
+        { display_name: `pg-${i % 2 ? 'odd' : 'even'}-${i}`, project_id: project, user_id: 'u1', flavor: { flavorid: '1', name: 'm1.tiny', vcpus: 1, memory_mb: 512, root_gb: 1, ephemeral_gb: 0, swap: 0 }, image_ref: IMAGE_ID },
+        { bdms: [{ source_type: 'volume', destination_type: 'volume', volume_id: `vol-${i}`, boot_index: 0, device_name: '/dev/vda' }] },
+      );
+      await db.repo.instances.update(instance.uuid, { host: 'host1', vm_state: i % 3 ? 'active' : 'error', task_state: null, power_state: 1 });
+      if (i % 3 === 0) await db.repo.faults.add({ instance_uuid: instance.uuid, code: 500, message: `fault of ${i}` });
+      created.push({ uuid: instance.uuid, i });
+    }
+    deleted = created[20]!.uuid;
+    await db.repo.instances.softDelete(deleted);
+    servers = created.filter((server) => server.uuid !== deleted).reverse();
+  });
+
+  it('pages through more servers than the limit with markers: one list query, one bdm and one fault query a page', async () => {
+    const listSpy = vi.spyOn(db.repo.instances, 'list');
+    const bdmSpy = vi.spyOn(db.repo.bdms, 'listByInstances');
+    const perInstanceBdms = vi.spyOn(db.repo.bdms, 'listByInstance');
+    const faultSpy = vi.spyOn(db.repo.faults, 'latestFor');
+    try {
+      const seen: string[] = [];
+      let url = '/v2.1/servers/detail?limit=10';
+      for (let pages = 1; ; pages++) {
+        listSpy.mockClear();
+        bdmSpy.mockClear();
+        faultSpy.mockClear();
+        const body = (await list(url)).json();
+        expect(body.servers.length).toBeLessThanOrEqual(10);
+        expect([listSpy.mock.calls.length, bdmSpy.mock.calls.length, faultSpy.mock.calls.length]).toEqual([1, 1, 1]);
+        expect(listSpy.mock.calls[0]![1]).toMatchObject({ limit: 10 });
+        for (const server of body.servers) {
+          const i = servers.find((item) => item.uuid === server.id)!.i;
+          expect(server['os-extended-volumes:volumes_attached']).toEqual([{ id: `vol-${i}`, delete_on_termination: false }]);
+          if (i % 3 === 0) expect(server.fault.message).toBe(`fault of ${i}`);
+          else expect(server).not.toHaveProperty('fault');
+        }
+        seen.push(...ids(body));
+        if (!body.servers_links) {
+          expect(pages).toBe(3);
+          break;
+        }
+        const next = new URL(body.servers_links[0].href);
+        url = `${next.pathname}${next.search}`;
+      }
+      expect(seen).toEqual(servers.map((server) => server.uuid));
+      expect(perInstanceBdms).not.toHaveBeenCalled();
+    } finally {
+      vi.restoreAllMocks();
+    }
+  });
+
+  it('combines name and status filters with paging, and keeps the marker rules', async () => {
+    // odd names in ERROR: i odd and a multiple of 3
+    const expected = servers.filter((server) => server.i % 2 === 1 && server.i % 3 === 0).map((server) => server.uuid);
+    expect(expected.length).toBeGreaterThan(2);
+    const first = (await list('/v2.1/servers?name=%5Epg-odd-&status=ERROR&limit=2')).json();
+    expect(ids(first)).toEqual(expected.slice(0, 2));
+    const rest = (await list(`/v2.1/servers?name=%5Epg-odd-&status=ERROR&limit=2&marker=${expected[1]}`)).json();
+    expect(ids(rest)).toEqual(expected.slice(2, 4));
+    // an invalid regex matches literally (here: nothing), an unknown status nothing
+    expect((await list('/v2.1/servers?name=pg-(')).json().servers).toEqual([]);
+    expect((await list('/v2.1/servers?status=FLYING')).json().servers).toEqual([]);
+    expect((await list('/v2.1/servers?limit=0')).json().servers).toEqual([]);
+    // a deleted server is not listed but still marks a place (nova reads markers with read_deleted=yes)
+    const afterDeleted = (await list(`/v2.1/servers?limit=2&marker=${deleted}`)).json();
+    const place = servers.findIndex((server) => server.i < 20);
+    expect(ids(afterDeleted)).toEqual(servers.slice(place, place + 2).map((server) => server.uuid));
+    const missing = await list('/v2.1/servers?marker=00000000-0000-0000-0000-000000000000');
+    expect(missing.statusCode).toBe(400);
+    expect(missing.json().badRequest.message).toBe('marker [00000000-0000-0000-0000-000000000000] not found');
+  });
+
+  it('shows other projects only to an admin asking for all_tenants', async () => {
+    const own = (await get('/v2.1/servers?name=%5Epg-&limit=1000')).json();
+    expect(own.servers).toEqual([]);
+    const everyone = (await get('/v2.1/servers?name=%5Epg-&all_tenants=1&limit=1000')).json();
+    expect(ids(everyone)).toEqual(servers.map((server) => server.uuid));
   });
 });

@@ -1,4 +1,5 @@
 /** An in-memory ComputeStore for unit tests of the api's behaviour (the real one is @fjord/compute-db). */
+import { MarkerNotFound } from '@fjord/compute-db';
 import type {
   BdmRecord,
   ComputeNodeRecord,
@@ -11,6 +12,7 @@ import type {
   InstanceRecord,
   NewBdm,
   NewInstance,
+  PageRequest,
 } from './store.js';
 
 const flavor = (flavorid: string, name: string, vcpus: number, memory_mb: number, root_gb: number): FlavorRecord => ({
@@ -79,14 +81,24 @@ export class MemoryStore implements ComputeStore {
     const record = this.instances.get(uuid);
     return record && !record.deleted ? strip(record) : null;
   }
-  async listInstances(filter: InstanceFilter = {}) {
-    return [...this.instances.values()]
+  /** The repository's semantics: filters, newest first (created_at desc, id desc), the page after the marker. */
+  async listInstances(filter: InstanceFilter = {}, page: PageRequest = {}) {
+    const matchesName = filter.name ? nameMatcher(filter.name) : () => true;
+    let rows = [...this.instances.values()]
       .filter((item) => !item.deleted)
       .filter((item) => !filter.vm_states || filter.vm_states.includes(item.vm_state))
-      .filter((item) => !filter.host || item.host === filter.host)
-      .filter((item) => !filter.project_id || item.project_id === filter.project_id)
-      .sort((a, b) => b.created_at.getTime() - a.created_at.getTime() || (a.uuid < b.uuid ? 1 : -1))
-      .map(strip);
+      .filter((item) => !filter.task_states || filter.task_states.includes(item.task_state))
+      .filter((item) => filter.host === undefined || item.host === filter.host)
+      .filter((item) => filter.project_id === undefined || item.project_id === filter.project_id)
+      .filter((item) => matchesName(item.display_name))
+      .sort(newestFirst);
+    if (page.marker !== undefined) {
+      // Any instance marks a place, even a deleted one or one the filters skip (as the repository).
+      const marker = this.instances.get(page.marker);
+      if (!marker) throw new MarkerNotFound(page.marker);
+      rows = rows.filter((item) => newestFirst(marker, item) < 0);
+    }
+    return rows.slice(0, page.limit).map(strip);
   }
   async updateInstance(uuid: string, changes: InstanceChanges, expected: ExpectedStates = {}) {
     const record = this.instances.get(uuid);
@@ -153,6 +165,18 @@ export class MemoryStore implements ComputeStore {
     };
     this.nodes.push(node);
     return node;
+  }
+}
+
+const newestFirst = (a: InstanceRecord, b: InstanceRecord) => b.created_at.getTime() - a.created_at.getTime() || b.id - a.id;
+
+/** nova's `name`: a regular expression searched in the name; one that does not compile matches as a substring. */
+function nameMatcher(pattern: string): (name: string) => boolean {
+  try {
+    const regex = new RegExp(pattern);
+    return (name) => regex.test(name);
+  } catch {
+    return (name) => name.includes(pattern);
   }
 }
 

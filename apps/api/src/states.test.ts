@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isKnownStatus, matchesStatus, statusFromState } from './states.js';
+import { statesForStatuses, statusFromState } from './states.js';
 
 describe('statusFromState (nova common.status_from_state)', () => {
   it.each([
@@ -20,10 +20,14 @@ describe('statusFromState (nova common.status_from_state)', () => {
     expect(statusFromState(vmState, taskState)).toBe(status);
   });
 
-  it('status filters match case-insensitively', () => {
-    expect(matchesStatus(['shutoff'], 'stopped', null)).toBe(true);
-    expect(matchesStatus(['ACTIVE'], 'active', 'rebooting')).toBe(false);
-    expect(isKnownStatus('hard_reboot')).toBe(true);
-    expect(isKnownStatus('FLYING')).toBe(false);
+  it('status filters map to vm/task states as nova does (case-insensitive, unioned; unknown → none)', () => {
+    expect(statesForStatuses(['shutoff'])).toEqual({ vm_states: ['stopped'], task_states: null });
+    // ACTIVE is active's default: any task state (nova lists rebooting servers too)
+    expect(statesForStatuses(['ACTIVE'])).toEqual({ vm_states: ['active'], task_states: null });
+    expect(statesForStatuses(['hard_reboot'])).toEqual({ vm_states: ['active'], task_states: ['reboot_pending_hard', 'reboot_started_hard', 'rebooting_hard'] });
+    expect(statesForStatuses(['REBOOT', 'FLYING'])).toEqual({ vm_states: ['active'], task_states: ['reboot_pending', 'reboot_started', 'rebooting'] });
+    expect(statesForStatuses(['ERROR', 'REBOOT'])).toEqual({ vm_states: ['active', 'error'], task_states: null });
+    expect(statesForStatuses(['FLYING'])).toBeNull();
+    expect(statesForStatuses([])).toBeNull();
   });
 });

@@ -2,7 +2,7 @@
  * Instance states and the API status derived from them: nova's vm_states, task_states,
  * power_state and status_from_state, as @fjord/compute-db defines them for every compute app.
  */
-import { statesFromStatus, statusFromState } from '@fjord/compute-db';
+import { statesFromStatus } from '@fjord/compute-db';
 
 export { PowerState, TaskState, VmState, statusFromState } from '@fjord/compute-db';
 

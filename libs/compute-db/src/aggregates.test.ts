@@ -58,6 +58,22 @@ describe('block device mappings', () => {
     expect(await db.repo.bdms.getByVolume('vol-data')).toBeNull();
     expect((await db.repo.bdms.listByInstance(uuid)).map((b) => b.volume_id)).toEqual(['vol-root']);
   });
+
+  it('lists the live mappings of several instances in one call, each in boot order', async () => {
+    const a = await db.repo.instances.create(newInstance({ image_ref: '' }));
+    const b = await db.repo.instances.create(newInstance());
+    const none = await db.repo.instances.create(newInstance());
+    const aData = await db.repo.bdms.create({ instance_uuid: a.uuid, source_type: 'volume', destination_type: 'volume', volume_id: 'a-data', device_name: '/dev/vdb' });
+    const aRoot = await db.repo.bdms.create({ instance_uuid: a.uuid, source_type: 'volume', destination_type: 'volume', volume_id: 'a-root', boot_index: 0 });
+    const bGone = await db.repo.bdms.create({ instance_uuid: b.uuid, source_type: 'volume', destination_type: 'volume', volume_id: 'b-gone' });
+    const bData = await db.repo.bdms.create({ instance_uuid: b.uuid, source_type: 'volume', destination_type: 'volume', volume_id: 'b-data' });
+    await db.repo.bdms.delete(bGone.id);
+    const byInstance = await db.repo.bdms.listByInstances([a.uuid, b.uuid, none.uuid]);
+    expect([...byInstance.keys()].sort()).toEqual([a.uuid, b.uuid].sort());
+    expect(byInstance.get(a.uuid)?.map((m) => m.id)).toEqual([aRoot.id, aData.id]);
+    expect(byInstance.get(b.uuid)?.map((m) => m.id)).toEqual([bData.id]);
+    expect((await db.repo.bdms.listByInstances([])).size).toBe(0);
+  });
 });
 
 describe('compute nodes', () => {

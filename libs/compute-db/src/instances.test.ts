@@ -56,6 +56,20 @@ describe('instances', () => {
     await expect(db.repo.instances.list({}, { marker: 'nope' })).rejects.toBeInstanceOf(MarkerNotFound);
   });
 
+  it('matches a name only among the live instances of the project asked for', async () => {
+    const live = await db.repo.instances.create(newInstance({ display_name: 'scoped-1', project_id: 'p-scope' }));
+    const gone = await db.repo.instances.create(newInstance({ display_name: 'scoped-2', project_id: 'p-scope' }));
+    const other = await db.repo.instances.create(newInstance({ display_name: 'scoped-3', project_id: 'p-other' }));
+    await db.repo.instances.softDelete(gone.uuid);
+    const uuids = (list: { uuid: string }[]) => list.map((i) => i.uuid);
+    expect(uuids(await db.repo.instances.list({ name: '^scoped-', project_id: 'p-scope' }))).toEqual([live.uuid]);
+    expect(uuids(await db.repo.instances.list({ name: 'scoped-(', project_id: 'p-scope' }))).toEqual([]);
+    expect(uuids(await db.repo.instances.list({ name: '^scoped-' }))).toEqual([other.uuid, live.uuid]);
+    expect(uuids(await db.repo.instances.list({ name: '^scoped-', include_deleted: true }))).toEqual([other.uuid, gone.uuid, live.uuid]);
+    // a deleted instance still marks a place in the list (nova reads the marker with read_deleted=yes)
+    expect(uuids(await db.repo.instances.list({ name: '^scoped-' }, { marker: gone.uuid }))).toEqual([live.uuid]);
+  });
+
   it('updates with a compare-and-set guard on task_state: one of two racing actions wins', async () => {
     const { uuid } = await db.repo.instances.create(newInstance());
     await db.repo.instances.update(uuid, { vm_state: VmState.ACTIVE, task_state: null, power_state: PowerState.RUNNING, launched_at: '2026-01-01T00:00:00Z' });

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Prisma, PrismaClient } from '../db/generated/client.js';
+import { Prisma, type PrismaClient } from '../db/generated/client.js';
 import { statesFromStatus, TaskState, VmState, PowerState } from '../states.js';
 import type {
   GuardedUpdate,
@@ -159,26 +159,41 @@ export class InstanceRepository {
       if (task_states) and.push({ task_state: { in: task_states } });
     }
     if (filters.name !== undefined && filters.name !== '') {
-      const ids = await this.idsMatchingName(filters.name);
+      const live = !filters.include_deleted && filters.changes_since === undefined;
+      const ids = await this.idsMatchingName(filters.name, { live, project_id: filters.project_id });
       if (ids.length === 0) return null;
       and.push({ id: { in: ids } });
     }
     return { AND: and };
   }
 
-  /** nova matches `name` as a regular expression (PostgreSQL `~`); an invalid one is taken literally. */
-  private async idsMatchingName(pattern: string): Promise<number[]> {
+  /**
+   * nova matches `name` as a regular expression (PostgreSQL `~`); an invalid one is taken literally.
+   * Only the instances the list can show are searched (live ones of the project), so a name
+   * filter costs the project's matches, not the whole table's.
+   */
+  private async idsMatchingName(pattern: string, scope: { live: boolean; project_id: string | undefined }): Promise<number[]> {
     let valid = true;
     try {
       new RegExp(pattern);
     } catch {
       valid = false;
     }
+    const where = [Prisma.sql`display_name ~ ${pattern}`];
+    if (scope.live) where.push(Prisma.sql`deleted = false`);
+    if (scope.project_id !== undefined) where.push(Prisma.sql`project_id = ${scope.project_id}`);
     const rows = valid
-      ? await this.db.$queryRaw<{ id: number }[]>`SELECT id FROM instances WHERE display_name ~ ${pattern}`.catch(() => null)
+      ? await this.db.$queryRaw<{ id: number }[]>`SELECT id FROM instances WHERE ${Prisma.join(where, ' AND ')}`.catch(() => null)
       : null;
     if (rows) return rows.map((r) => r.id);
-    const literal = await this.db.instance.findMany({ where: { display_name: { contains: pattern } }, select: { id: true } });
+    const literal = await this.db.instance.findMany({
+      where: {
+        display_name: { contains: pattern },
+        ...(scope.live ? { deleted: false } : {}),
+        ...(scope.project_id !== undefined ? { project_id: scope.project_id } : {}),
+      },
+      select: { id: true },
+    });
     return literal.map((r) => r.id);
   }
 }
