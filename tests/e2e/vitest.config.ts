@@ -1,15 +1,9 @@
-import { defineConfig } from 'vitest/config';
+import { packageConfig } from '../../tools/vitest/package-config.js';
 
-export default defineConfig({
-  resolve: { conditions: ['@fjord/source'] },
-  ssr: { resolve: { conditions: ['@fjord/source'], externalConditions: ['@fjord/source'] } },
-  test: {
-    include: ['test/**/*.test.ts'],
-    // Each file starts a whole system; two at once would fight over the two cores.
-    fileParallelism: false,
-    testTimeout: 30_000,
-    hookTimeout: 60_000,
-    env: { FJORD_LOG_LEVEL: process.env['FJORD_LOG_LEVEL'] ?? 'silent' },
-    reporters: ['default', '../../tools/vitest/summary-reporter.ts'],
-  },
+export default packageConfig({
+  include: ['test/**/*.test.ts'],
+  // Each file starts a whole system; two at once would fight over the two cores.
+  fileParallelism: false,
+  testTimeout: 30_000,
+  hookTimeout: 60_000,
 });
