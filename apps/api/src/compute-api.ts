@@ -9,7 +9,7 @@ import type { ComputeAPI, RebootType } from '@fjord/compute-rpcapi';
 import { BadRequest, Conflict, NotFound, logBindings, type RequestContext, type ServiceLogger } from '@fjord/service-kit';
 import type { ImageClient } from './clients/image.js';
 import type { VolumeClient } from './clients/volume.js';
-import { BuildConductor, unreserveVolumes } from './conductor.js';
+import { BuildConductor, releaseVolumesLocally, unreserveVolumes } from './conductor.js';
 import { planBoot, type BootPlan } from './create-request.js';
 import { bdmJson, instanceJson } from './instance-json.js';
 import type { ApiSettings } from './options.js';
@@ -173,9 +173,8 @@ export class ComputeApi {
     }
     this.deps.logger.info({ ...logBindings(ctxt), instance_uuid: uuid, host: instance.host }, 'deleting locally: no running host');
     await this.deps.store.destroyInstance(uuid);
-    // The host never attached these volumes (or is gone): give back what the api reserved.
-    const volumeIds = bdms.filter((bdm) => bdm.source_type === 'volume' && bdm.volume_id).map((bdm) => bdm.volume_id!);
-    await unreserveVolumes(this.deps.volumes, ctxt, volumeIds, this.deps.logger);
+    // The host cannot give the volumes back: the api does, as nova's local delete does.
+    await releaseVolumesLocally(this.deps.volumes, ctxt, bdms, this.deps.logger);
   }
 
   async reboot(ctxt: RequestContext, uuid: string, type: RebootType): Promise<void> {

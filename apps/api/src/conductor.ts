@@ -145,3 +145,32 @@ export async function unreserveVolumes(volumes: VolumeClient, ctxt: RequestConte
     }
   }
 }
+
+/**
+ * nova's _local_cleanup_bdm_volumes: when an instance is deleted without its host (the host is
+ * down or it never had one), the api gives its volumes back itself — a reserved volume is
+ * unreserved, an attached one detached — and deletes those marked delete_on_termination.
+ * Best effort: a volume cinder refuses is logged and left for an operator.
+ */
+export async function releaseVolumesLocally(volumes: VolumeClient, ctxt: RequestContext, bdms: readonly BdmRecord[], logger: ServiceLogger): Promise<void> {
+  for (const bdm of bdms) {
+    if (bdm.destination_type !== 'volume' || !bdm.volume_id) continue;
+    const volumeId = bdm.volume_id;
+    const log = { ...logBindings(ctxt), volume_id: volumeId, instance_uuid: bdm.instance_uuid };
+    try {
+      const volume = await volumes.find(ctxt, volumeId);
+      if (!volume) continue;
+      if (volume.status === 'attaching' || volume.status === 'reserved') await volumes.unreserve(ctxt, volumeId);
+      if (volume.status === 'in-use') await volumes.beginDetaching(ctxt, volumeId);
+      if (volume.status === 'in-use' || volume.status === 'detaching') await volumes.detach(ctxt, volumeId, bdm.attachment_id ?? null);
+      if (isTrue(bdm.delete_on_termination)) await volumes.delete(ctxt, volumeId);
+    } catch (error) {
+      logger.warn({ ...log, err: error }, 'could not give a volume of a locally deleted instance back');
+    }
+  }
+}
+
+function isTrue(value: unknown): boolean {
+  return value === true || value === 'true' || value === 'True' || value === 1;
+}
+

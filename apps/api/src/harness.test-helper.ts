@@ -183,8 +183,16 @@ async function startFakeImageAndVolume(calls: HttpCall[], volumes: Map<string, F
     if (volume) {
       const found = volumes.get(volume[1]!);
       if (!found) return send(404, { itemNotFound: { code: 404, message: `Volume ${volume[1]} could not be found.` } });
+      if (!volume[2] && request.method === 'DELETE') {
+        volumes.delete(found.id);
+        return send(202);
+      }
       if (!volume[2]) return send(200, { volume: found });
       const action = Object.keys(body as object)[0];
+      if (action === 'os-detach' && ['in-use', 'detaching'].includes(found.status)) {
+        found.status = 'available';
+        return send(202);
+      }
       const transitions: Record<string, [string, string]> = {
         'os-reserve': ['available', 'attaching'],
         'os-unreserve': ['attaching', 'available'],

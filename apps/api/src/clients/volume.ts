@@ -64,6 +64,19 @@ export class VolumeClient {
     return this.action(ctxt, volumeId, { 'os-roll_detaching': {} });
   }
 
+  /** in-use or detaching → available (cinder's os-detach; the attachment may be left out when it is the only one). */
+  detach(ctxt: RequestContext, volumeId: string, attachmentId: string | null): Promise<void> {
+    return this.action(ctxt, volumeId, { 'os-detach': attachmentId ? { attachment_id: attachmentId } : {} });
+  }
+
+  async delete(ctxt: RequestContext, volumeId: string): Promise<void> {
+    try {
+      await this.rest.delete(this.path(ctxt, volumeId), ctxt);
+    } catch (error) {
+      throw this.failure(error);
+    }
+  }
+
   private async action(ctxt: RequestContext, volumeId: string, body: Record<string, object>): Promise<void> {
     try {
       await this.rest.post(`${this.path(ctxt, volumeId)}/action`, body, ctxt);

@@ -340,6 +340,29 @@ describe('DELETE /v2.1/servers/{id}', () => {
     }
   });
 
+  it('a local delete detaches the volumes the dead host had attached and deletes those marked delete_on_termination', async () => {
+    const id = (
+      await boot({
+        name: 'orphan-with-volume',
+        block_device_mapping_v2: [{ uuid: VOLUME_ID, source_type: 'volume', destination_type: 'volume', boot_index: '0', delete_on_termination: 'true' }],
+      })
+    ).json().server.id;
+    await h.settled();
+    h.volumes.get(VOLUME_ID)!.status = 'in-use'; // the host attached it, then died
+    const node = h.memory!.nodes.find((candidate) => candidate.host === 'host1')!;
+    const saved = node.updated_at;
+    node.updated_at = new Date(Date.now() - 3600_000);
+    try {
+      expect((await h.app.inject({ method: 'DELETE', url: `/v2.1/servers/${id}` })).statusCode).toBe(204);
+      const volumeCalls = h.httpCalls.filter((call) => call.url.includes(VOLUME_ID)).map((call) => `${call.method} ${Object.keys((call.body ?? {}) as object)[0] ?? ''}`.trim());
+      expect(volumeCalls.slice(-3)).toEqual(['POST os-begin_detaching', 'POST os-detach', 'DELETE']);
+      expect(h.volumes.has(VOLUME_ID)).toBe(false);
+    } finally {
+      node.updated_at = saved;
+      h.volumes.set(VOLUME_ID, { id: VOLUME_ID, name: 'vol1', status: 'available', size: 1 });
+    }
+  });
+
   it('an unknown server → 404', async () => {
     const response = await h.app.inject({ method: 'DELETE', url: '/v2.1/servers/00000000-0000-0000-0000-000000000000' });
     expect(response.statusCode).toBe(404);
