@@ -5,6 +5,7 @@
  * vhosts and databases, removed after. Under CI a missing service is a failure; on a developer
  * machine the suite is skipped loudly.
  */
+import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { GenericContainer, Wait, getContainerRuntimeClient, type StartedTestContainer } from 'testcontainers';
 
@@ -115,4 +116,41 @@ export async function requireServices(): Promise<boolean> {
   if (process.env['CI'] === 'true') throw new Error(`CI=true and ${missing} is not reachable: .ci/run must start it`);
   console.warn(`\n${'!'.repeat(78)}\n!! SKIPPING the separate-process e2e suite: ${missing} is not reachable.\n!! Run: bash tools/brokers/rabbitmq.sh (and start PostgreSQL)\n${'!'.repeat(78)}\n`);
   return false;
+}
+
+export interface RunInfra {
+  run: string;
+  /** rabbit:// URL per vhost name asked for. */
+  rabbit: Record<string, string>;
+  /** postgresql:// URL per database asked for. */
+  db: Record<string, string>;
+  cleanup(): Promise<void>;
+}
+
+/** This run's own RabbitMQ vhosts and PostgreSQL databases, removed together by cleanup(). */
+export async function provisionRun(prefix: string, vhosts: readonly string[], databases: readonly string[]): Promise<RunInfra> {
+  const run = randomUUID().slice(0, 8);
+  const steps: Array<() => Promise<void>> = [];
+  const cleanup = async () => {
+    for (const step of steps.splice(0).reverse()) await step().catch(() => undefined);
+  };
+  const rabbit: Record<string, string> = {};
+  const db: Record<string, string> = {};
+  try {
+    for (const name of vhosts) {
+      const vhost = `${prefix}-${run}-${name}`;
+      await createVhost(vhost);
+      steps.push(() => deleteVhost(vhost));
+      rabbit[name] = `rabbit://${RABBIT.user}:${RABBIT.password}@${RABBIT.host}:${RABBIT.port}/${vhost}`;
+    }
+    for (const project of databases) {
+      const name = `${prefix.replace(/-/g, '_')}_${run}_${project}`;
+      db[project] = await createDatabase(name);
+      steps.push(() => dropDatabase(name));
+    }
+  } catch (error) {
+    await cleanup();
+    throw error;
+  }
+  return { run, rabbit, db, cleanup };
 }

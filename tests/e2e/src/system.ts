@@ -2,9 +2,8 @@
  * The whole system as separate processes on the real RabbitMQ and PostgreSQL: RPC on one vhost,
  * notifications (metering's transport) on another, one database per project, two compute hosts.
  */
-import { randomUUID } from 'node:crypto';
 import { ProcessGroup, freePort } from './processes.js';
-import { createDatabase, createVhost, deleteVhost, dropDatabase, RABBIT } from './infra.js';
+import { provisionRun } from './infra.js';
 
 export interface SeparateSystem {
   group: ProcessGroup;
@@ -16,26 +15,22 @@ export interface SeparateSystem {
 export interface SystemOptions {
   computeHosts?: number;
   serviceDownTime?: number;
+  /** Per compute host; default 4 vCPU, 4096 MB, 40 GB. */
+  hostCapacity?: { vcpus: number; memory_mb: number; local_gb: number };
+  /** Seconds a simulated spawn takes; default 0.5. */
+  spawnDelay?: number;
+  /** Every app's log level; default info. */
+  logLevel?: string;
+  /** Names the run's vhosts and databases (default fjord-e2e). */
+  prefix?: string;
   /** One more compute host, alone in its availability zone, whose spawns take `spawnDelay` s (to kill it mid-boot). */
   slowHost?: { host: string; availabilityZone: string; spawnDelay: number };
 }
 
 export async function startSeparateSystem(options: SystemOptions = {}): Promise<SeparateSystem> {
-  const run = randomUUID().slice(0, 8);
-  const vhosts = { rpc: `fjord-e2e-${run}-rpc`, notifications: `fjord-e2e-${run}-notifications` };
-  const dbNames = { compute: `fjord_e2e_${run}_compute`, volume: `fjord_e2e_${run}_volume`, metering: `fjord_e2e_${run}_metering` };
-  const cleanups: Array<() => Promise<void>> = [];
-  const rabbit = (vhost: string) => `rabbit://${RABBIT.user}:${RABBIT.password}@${RABBIT.host}:${RABBIT.port}/${vhost}`;
-
-  for (const vhost of Object.values(vhosts)) {
-    await createVhost(vhost);
-    cleanups.push(() => deleteVhost(vhost));
-  }
-  const db: Record<string, string> = {};
-  for (const [project, name] of Object.entries(dbNames)) {
-    db[project] = await createDatabase(name);
-    cleanups.push(() => dropDatabase(name));
-  }
+  const infra = await provisionRun(options.prefix ?? 'fjord-e2e', ['rpc', 'notifications'], ['compute', 'volume', 'metering']);
+  const db = infra.db;
+  const capacity = options.hostCapacity ?? { vcpus: 4, memory_mb: 4096, local_gb: 40 };
   const ports = { api: await freePort(), volume: await freePort(), metering: await freePort(), image: await freePort() };
   const urls = {
     compute: `http://127.0.0.1:${ports.api}/v2.1`,
@@ -45,15 +40,16 @@ export async function startSeparateSystem(options: SystemOptions = {}): Promise<
   };
   const downTime = String(options.serviceDownTime ?? 60);
   const group = new ProcessGroup({
-    OS_DEFAULT__TRANSPORT_URL: rabbit(vhosts.rpc),
-    OS_OSLO_MESSAGING_NOTIFICATIONS__TRANSPORT_URL: rabbit(vhosts.notifications),
+    OS_DEFAULT__TRANSPORT_URL: infra.rabbit['rpc']!,
+    OS_OSLO_MESSAGING_NOTIFICATIONS__TRANSPORT_URL: infra.rabbit['notifications']!,
+    ...(options.logLevel ? { OS_DEFAULT__LOG_LEVEL: options.logLevel } : {}),
     OS_DEFAULT__SERVICE_DOWN_TIME: downTime,
     OS_GLANCE__ENDPOINT_OVERRIDE: urls.image,
     OS_CINDER__ENDPOINT_OVERRIDE: urls.volume,
   });
   const stop = async () => {
     const codes = await group.stopAll();
-    for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
+    await infra.cleanup();
     return codes;
   };
   try {
@@ -90,10 +86,10 @@ export async function startSeparateSystem(options: SystemOptions = {}): Promise<
             OS_HEALTHCHECK__PORT: String(port),
             OS_DATABASE__CONNECTION: db['compute']!,
             OS_DEFAULT__UPDATE_RESOURCES_INTERVAL: '1',
-            OS_FAKE_DRIVER__SPAWN_DELAY: '0.5',
-            OS_FAKE_DRIVER__VCPUS: '4',
-            OS_FAKE_DRIVER__MEMORY_MB: '4096',
-            OS_FAKE_DRIVER__LOCAL_GB: '40',
+            OS_FAKE_DRIVER__SPAWN_DELAY: String(options.spawnDelay ?? 0.5),
+            OS_FAKE_DRIVER__VCPUS: String(capacity.vcpus),
+            OS_FAKE_DRIVER__MEMORY_MB: String(capacity.memory_mb),
+            OS_FAKE_DRIVER__LOCAL_GB: String(capacity.local_gb),
             ...extra,
           },
           health(port),

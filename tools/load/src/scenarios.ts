@@ -1,13 +1,14 @@
 /**
  * Rally-like scenarios against a running compute API: each "server" is one boot, polled until
  * ACTIVE (or ERROR), then for boot-and-delete one delete polled until the server is gone (404).
+ * `boot` (for the scale run) stops at ACTIVE and leaves the servers, listed in `serverIds`.
  */
 import { performance } from 'node:perf_hooks';
 import { progress, progressDone } from './stats.js';
 
 export interface ScenarioOptions {
   computeUrl: string;
-  scenario: 'boot-and-delete' | 'boot-and-list';
+  scenario: 'boot-and-delete' | 'boot-and-list' | 'boot';
   concurrency: number;
   count: number;
   flavorRef: string;
@@ -21,6 +22,7 @@ export interface ScenarioResult {
   toActiveMs: number[];
   toDeletedMs: number[];
   listMs: number[];
+  serverIds: string[];
   errors: string[];
   wallMs: number;
 }
@@ -51,8 +53,10 @@ async function pollUntil(deadline: number, pollMs: number, check: () => Promise<
   return false;
 }
 
+export const deleteServer = (computeUrl: string, id: string) => json('DELETE', `${computeUrl}/servers/${id}`);
+
 export async function runScenario(options: ScenarioOptions): Promise<ScenarioResult> {
-  const result: ScenarioResult = { options, toActiveMs: [], toDeletedMs: [], listMs: [], errors: [], wallMs: 0 };
+  const result: ScenarioResult = { options, toActiveMs: [], toDeletedMs: [], listMs: [], serverIds: [], errors: [], wallMs: 0 };
   const run = Math.random().toString(36).slice(2, 8);
   let issued = 0;
   let done = 0;
@@ -68,6 +72,7 @@ export async function runScenario(options: ScenarioOptions): Promise<ScenarioRes
       return;
     }
     const id = created.body?.server?.id ?? '';
+    result.serverIds.push(id);
     let status = '';
     const active = await pollUntil(t0 + options.timeoutMs, options.pollMs, async () => {
       status = (await json('GET', `${options.computeUrl}/servers/${id}`)).body?.server?.status ?? '';
@@ -75,6 +80,7 @@ export async function runScenario(options: ScenarioOptions): Promise<ScenarioRes
     });
     if (!active || status !== 'ACTIVE') result.errors.push(`server ${id} ${active ? 'went to ERROR' : `stayed ${status}`}`);
     else result.toActiveMs.push(performance.now() - t0);
+    if (options.scenario === 'boot') return;
 
     if (options.scenario === 'boot-and-list') {
       const t1 = performance.now();
