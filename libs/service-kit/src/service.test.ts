@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Type } from 'typebox';
-import { ExplicitRPCAccessPolicy, Target, expose, getRpcClient } from '@fjord/messaging';
+import { ExplicitRPCAccessPolicy, Target, expose, getRpcClient, type RpcServer } from '@fjord/messaging';
 import { BadRequest, Conflict, NotFound } from './errors.js';
 import { loadServiceConfig } from './config.js';
 import { createLogger } from './logger.js';
@@ -179,6 +179,26 @@ describe('RPC instrumentation', () => {
     const client = getRpcClient(await service.rpcTransport(), new Target({ topic: 'locks', server: 'host1' }), { timeout: 5 });
     expect(await client.call({}, 'open')).toBe('opened');
     await expect(client.call({}, 'hidden')).rejects.toMatchObject({ excType: 'NoSuchMethod' });
+  });
+});
+
+describe('a service without a REST API', () => {
+  it('answers /healthz while its RPC servers still wait for the broker', async () => {
+    const { service } = makeService('compute');
+    let connect!: () => void;
+    const connected = new Promise<void>((resolve) => (connect = resolve));
+    // Stands for an RpcServer whose broker does not answer yet.
+    const waiting = { start: () => connected, stop: async () => undefined, wait: async () => undefined } as unknown as RpcServer;
+    await service.rpcServer(waiting);
+    service.healthCheck('bus', () => ({ ok: false, detail: 'connecting' }));
+    const starting = service.start();
+    const deadline = Date.now() + 5000;
+    while (!service.urls.http && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
+    const response = await fetch(`${service.urls.http}/healthz`);
+    expect(response.status).toBe(503);
+    expect(await response.json()).toMatchObject({ ok: false, checks: { bus: { detail: 'connecting' } } });
+    connect();
+    await starting;
   });
 });
 

@@ -184,20 +184,30 @@ export class Service {
   async start(): Promise<void> {
     if (this.state !== 'new') throw new Error(`${this.name} was already started`);
     this.state = 'starting';
+    // A service without a REST API answers /healthz from the start, so that one still waiting for
+    // its broker says so; a REST API opens only once its RPC servers listen.
+    if (!this.httpOptions) await this.listen(await this.makeApp(this.healthOptions(), false), this.healthOptions());
     for (const server of this.servers) await server.start();
     for (const hook of this.startHooks) await hook();
     for (const task of this.tasks) this.schedule(task);
-    const options = this.httpOptions ?? {
+    if (this.httpOptions && this.app) await this.listen(this.app, this.httpOptions);
+    this.state = 'running';
+    this.logger.info({ url: this.urls.http }, `${this.name} started`);
+  }
+
+  private healthOptions(): HttpOptions {
+    return {
       host: this.conf.get<string>('healthcheck', 'host'),
       port: this.conf.get<number>('healthcheck', 'port'),
       title: this.name,
       version: '1',
     };
-    this.app ??= await this.makeApp(options, false);
-    const address = await this.app.listen({ host: options.host, port: options.port });
+  }
+
+  private async listen(app: HttpApp, options: HttpOptions): Promise<void> {
+    this.app = app;
+    const address = await app.listen({ host: options.host, port: options.port });
     this.urls.http = address.replace('[::1]', 'localhost');
-    this.state = 'running';
-    this.logger.info({ url: this.urls.http }, `${this.name} started`);
   }
 
   async stop(): Promise<void> {
