@@ -214,8 +214,8 @@ export class ComputeApi {
   }
 
   async hostIsUp(host: string): Promise<boolean> {
-    const node = (await this.deps.store.listComputeNodes()).find((candidate) => candidate.host === host);
-    return node !== undefined && isUp(node, this.deps.settings.serviceDownTimeS);
+    const node = await this.deps.store.getComputeNode(host);
+    return node !== null && isUp(node, this.deps.settings.serviceDownTimeS);
   }
 
   /**

@@ -120,8 +120,7 @@ export class BuildConductor {
   }
 
   private async hostZone(host: string): Promise<string | undefined> {
-    const nodes = await this.deps.store.listComputeNodes();
-    const node = nodes.find((candidate) => candidate.host === host);
+    const node = await this.deps.store.getComputeNode(host);
     // A host in no zone is in the default one (nova's default_availability_zone).
     return node ? node.availability_zone || this.deps.settings.defaultAvailabilityZone : undefined;
   }

@@ -122,5 +122,9 @@ export function computeStoreFrom(repo: ComputeRepository): ComputeStore {
       await repo.bdms.delete(id);
     },
     listComputeNodes: async () => (await repo.computeNodes.list()).map(nodeRecord),
+    getComputeNode: async (host) => {
+      const node = await repo.computeNodes.get(host);
+      return node ? nodeRecord(node) : null;
+    },
   };
 }

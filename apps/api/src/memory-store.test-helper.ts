@@ -142,6 +142,10 @@ export class MemoryStore implements ComputeStore {
   async listComputeNodes() {
     return this.nodes.map((node) => ({ ...node }));
   }
+  async getComputeNode(host: string) {
+    const node = this.nodes.find((candidate) => candidate.host === host);
+    return node ? { ...node } : null;
+  }
 
   /** Test setup: a compute node as a host reports it. */
   addNode(host: string, fields: Partial<ComputeNodeRecord> = {}): ComputeNodeRecord {

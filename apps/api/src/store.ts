@@ -132,4 +132,6 @@ export interface ComputeStore {
   deleteBdm(id: number): Promise<void>;
 
   listComputeNodes(): Promise<ComputeNodeRecord[]>;
+  /** One host's compute node (what a boot or a delete needs), or null when it never reported. */
+  getComputeNode(host: string): Promise<ComputeNodeRecord | null>;
 }
