@@ -25,6 +25,8 @@ export interface ComputeHostDeps {
   logger: ServiceLogger;
   /** `[DEFAULT] instance_name_template`. */
   instanceNameTemplate: string;
+  /** `[DEFAULT] rpc_response_timeout` (default 60): how long the api may take between reserving a device name and attaching. */
+  rpcResponseTimeoutS?: number;
 }
 
 export function guestSpec(deps: ComputeHostDeps, instance: InstanceRow, imageName: string | null): GuestSpec {

@@ -82,6 +82,7 @@ export async function createComputeService(conf: Config, opts: ComputeServiceOpt
     scheduler,
     logger,
     instanceNameTemplate: conf.get<string>('DEFAULT', 'instance_name_template'),
+    rpcResponseTimeoutS: conf.get<number>('DEFAULT', 'rpc_response_timeout'),
   };
   const manager = new ComputeManager(deps);
   opts.onWired?.({ manager, deps });

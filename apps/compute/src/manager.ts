@@ -30,6 +30,7 @@ import { KeyedLock } from './locks.js';
 import type { InstanceEvent } from './notifications.js';
 import type { InstancePatch, InstanceRow } from './store.js';
 import { PowerState } from './virt/fake.js';
+import { PendingDevices } from './pending-devices.js';
 import { nextDeviceName } from './volumes.js';
 
 /** The per-call bits every method needs. */
@@ -59,14 +60,16 @@ export class ComputeManager {
   readonly #deps: ComputeHostDeps;
   readonly #builder: InstanceBuilder;
   readonly #locks = new KeyedLock();
-  /** Device names handed out by reserve_block_device_name whose mapping the api has not recorded yet: instance → volume → device. */
-  readonly #pendingDevices = new Map<string, Map<string, string>>();
+  /** Device names handed out by reserve_block_device_name whose mapping the api has not recorded yet. */
+  readonly #pendingDevices: PendingDevices;
   /** Resolved by _initHost: messages wait for the recovery of the host's instances (nova runs init_host before consuming). */
   readonly #ready: Promise<void>;
   #markReady!: () => void;
 
   constructor(deps: ComputeHostDeps) {
     this.#deps = deps;
+    // An attach the api abandoned is certainly over after two RPC timeouts: its name is free again.
+    this.#pendingDevices = new PendingDevices(2 * (deps.rpcResponseTimeoutS ?? 60) * 1000);
     this.#builder = new InstanceBuilder(deps);
     this.#ready = new Promise((resolve) => (this.#markReady = resolve));
   }
@@ -171,15 +174,13 @@ export class ComputeManager {
       const bdms = await this.#deps.store.listBdms(uuid);
       const recorded = bdms.find((bdm) => bdm.volume_id === args.volume_id && bdm.device_name);
       if (recorded?.device_name) return recorded.device_name;
-      const pending = this.#pendingDevices.get(uuid) ?? new Map<string, string>();
-      for (const volumeId of pending.keys()) if (bdms.some((bdm) => bdm.volume_id === volumeId)) pending.delete(volumeId);
+      const pending = this.#pendingDevices.live(uuid, new Set(bdms.flatMap((bdm) => (bdm.volume_id ? [bdm.volume_id] : []))));
       const held = pending.get(args.volume_id);
       if (held) return held;
       const used = await this.#deps.volumes.usedDeviceNames(instance);
       for (const device of pending.values()) used.add(device);
       const device = nextDeviceName(used, args.device);
-      pending.set(args.volume_id, device);
-      this.#pendingDevices.set(uuid, pending);
+      this.#pendingDevices.hold(uuid, args.volume_id, device);
       call.log.info({ volume_id: args.volume_id, device }, 'block device name reserved');
       return device;
     });
@@ -194,7 +195,7 @@ export class ComputeManager {
       const { store, volumes, notifier } = this.#deps;
       const instance = await store.getInstance(uuid);
       if (!instance || !volumeId) return void call.log.warn({ volume_id: volumeId }, 'attach of a volume to a deleted instance (or without a volume id) ignored');
-      this.#pendingDevices.get(uuid)?.delete(volumeId);
+      this.#pendingDevices.settle(uuid, volumeId);
       const bdms = await store.listBdms(uuid);
       let bdm = bdms.find((row) => row.volume_id === volumeId);
       const device = bdm?.device_name ?? nextDeviceName(await volumes.usedDeviceNames(instance), args.bdm.device_name);
@@ -254,7 +255,7 @@ export class ComputeManager {
     await driver.destroy(uuid);
     const deletedVolumes = await volumes.releaseAll(call.context, instance, call.log);
     tracker.release(uuid);
-    this.#pendingDevices.delete(uuid);
+    this.#pendingDevices.forget(uuid);
     const deleted = await store.softDeleteInstance(uuid);
     call.log.info({ deleted_volumes: deletedVolumes }, 'instance deleted');
     await notifier.info(call.ctxt, deleted ?? instance, 'delete.end');
