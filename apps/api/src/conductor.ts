@@ -72,13 +72,23 @@ export class BuildConductor {
     }
     const host = selection.service_host;
     log.info({ host, node: selection.nodename }, 'scheduled');
-    const zone = await this.hostZone(host);
-    // The instance may have been deleted while the scheduler was thinking: then give the claim back.
-    const placed = await this.deps.store.updateInstance(
-      instance.uuid,
-      { host, node: selection.nodename, ...(zone ? { availability_zone: zone } : {}) },
-      { vm_state: [VmState.BUILDING], task_state: [TaskState.SCHEDULING] },
-    );
+    let placed;
+    try {
+      const zone = await this.hostZone(host);
+      // The instance may have been deleted while the scheduler was thinking: then give the claim back.
+      placed = await this.deps.store.updateInstance(
+        instance.uuid,
+        { host, node: selection.nodename, ...(zone ? { availability_zone: zone } : {}) },
+        { vm_state: [VmState.BUILDING], task_state: [TaskState.SCHEDULING] },
+      );
+    } catch (error) {
+      // The database failed between the choice and its record: nothing was built, so the claim goes
+      // back at once, and the build fails now if the database lets us (else the build monitor will).
+      log.error({ err: error, host }, 'could not record the chosen host');
+      await this.releaseClaim(ctxt, host, instance.uuid, log);
+      await this.fail(ctxt, job, error, null).catch((failure: unknown) => log.error({ err: failure }, 'could not set the instance to ERROR'));
+      return;
+    }
     if (!placed) {
       log.info({ host }, 'instance deleted during scheduling; releasing the claim');
       await this.releaseClaim(ctxt, host, instance.uuid, log);

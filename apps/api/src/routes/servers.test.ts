@@ -325,6 +325,30 @@ describe('DELETE /v2.1/servers/{id}', () => {
     expect(h.rpcCalls.filter((call) => call.method === 'build_and_run_instance')).toHaveLength(builds);
   });
 
+  it('a database failure while recording the chosen host fails the build and gives the claim back at once', async () => {
+    const store = h.memory!;
+    const original = store.updateInstance.bind(store);
+    let failNext = true;
+    store.updateInstance = (async (...args: Parameters<typeof original>) => {
+      if (failNext && 'host' in args[1]) {
+        failNext = false;
+        throw new Error('connection to the database lost');
+      }
+      return original(...args);
+    }) as typeof original;
+    try {
+      const id = (await boot({ name: 'unlucky' })).json().server.id;
+      await h.settled();
+      const server = (await show(id)).json().server;
+      expect(server.status).toBe('ERROR');
+      expect(server.fault.message).toContain('connection to the database lost');
+      expect(h.rpcCalls.find((call) => call.method === 'release_claim' && call.args['instance_uuid'] === id)?.args).toEqual({ host: 'host1', instance_uuid: id });
+      expect(h.rpcCalls.some((call) => call.method === 'build_and_run_instance' && (call.args['instance'] as { uuid: string }).uuid === id)).toBe(false);
+    } finally {
+      store.updateInstance = original;
+    }
+  });
+
   it('deletes locally when the host is down', async () => {
     const id = (await boot({ name: 'orphan' })).json().server.id;
     const node = h.memory!.nodes.find((candidate) => candidate.host === 'host1')!;
