@@ -1,17 +1,12 @@
+import type { InstanceFlavor } from '@fjord/compute-rpcapi';
+
 // Plain types at the package boundary: callers never see Prisma's. Dates are ISO 8601 strings.
 // Instance and BlockDeviceMapping are supersets of @fjord/compute-rpcapi's JSON shapes, so a row can
 // be sent over RPC as it is.
 
-export interface Flavor {
+/** A flavor row: the snapshot an instance keeps, and what only the flavor table has. */
+export interface Flavor extends FlavorSnapshot {
   id: number;
-  flavorid: string;
-  name: string;
-  vcpus: number;
-  memory_mb: number;
-  root_gb: number;
-  ephemeral_gb: number;
-  /** MB, as in nova */
-  swap: number;
   rxtx_factor: number;
   is_public: boolean;
   disabled: boolean;
@@ -21,15 +16,7 @@ export interface Flavor {
 }
 
 /** The flavor as the instance keeps it (nova's instance.flavor), also the request spec's flavor. */
-export interface FlavorSnapshot {
-  flavorid: string;
-  name: string;
-  vcpus: number;
-  memory_mb: number;
-  root_gb: number;
-  ephemeral_gb: number;
-  swap: number;
-}
+export type FlavorSnapshot = InstanceFlavor;
 
 export interface Instance {
   /** integer id, for the hypervisor name */

@@ -3,19 +3,10 @@
  * fields the miniature uses). Type aliases, so they are assignable to the client's JSON arguments.
  */
 
-/**
- * A flavor snapshot. The same shape as @fjord/scheduler-rpcapi's Flavor (this package does not
- * depend on it; TypeScript's structural typing makes the two interchangeable).
- */
-export type InstanceFlavor = {
-  flavorid: string;
-  name: string;
-  vcpus: number;
-  memory_mb: number;
-  root_gb: number;
-  ephemeral_gb: number;
-  swap: number;
-};
+import type { Flavor, RequestSpec } from '@fjord/scheduler-rpcapi';
+
+/** The flavor an instance keeps (nova's instance.flavor): the request spec's flavor. */
+export type InstanceFlavor = Flavor;
 
 export type VmState = 'building' | 'active' | 'stopped' | 'deleted' | 'error';
 export type TaskState =
@@ -80,14 +71,8 @@ export type ImageMeta = {
 };
 
 /** The request spec the scheduler placed (same shape as @fjord/scheduler-rpcapi's RequestSpec). */
-export type BuildRequestSpec = {
-  instance_uuid: string;
-  project_id: string;
-  flavor: InstanceFlavor;
-  availability_zone: string | null;
-  ignore_hosts: string[];
-  num_instances: number;
-};
+/** The request spec the scheduler placed the instance with, passed on to the host. */
+export type BuildRequestSpec = RequestSpec;
 
 export type RebootType = 'SOFT' | 'HARD';
 
