@@ -57,7 +57,7 @@ export async function assembleApi(conf: Config, opts: ApiServiceOptions = {}): P
   const rpc = await svc.rpcTransport();
   const scheduler = new SchedulerAPI(rpc, conf);
   const compute = new ComputeAPI(rpc, conf);
-  const store = opts.store ?? (opts.database ? computeStoreFrom(opts.database.repo) : await openComputeStore(svc));
+  const store = opts.store ?? (opts.database ? computeStoreFrom(svc.useDatabase(opts.database).repo) : await openComputeStore(svc));
   const images = new ImageClient(settings.glanceUrl, logger);
   const volumes = new VolumeClient(settings.cinderUrl, logger);
 

@@ -10,13 +10,7 @@ export type { ComputeDatabase } from '@fjord/compute-db';
 
 /** The store of `database` when given (the caller owns it), else of the service's own database (closed with it). */
 export async function openComputeStore(svc: Service, database?: ComputeDatabase): Promise<ComputeStore> {
-  if (!database) return computeStoreFrom(await svc.database(openComputeDatabase));
-  // A shared database is the caller's to close, but /healthz still shows whether it answers.
-  svc.healthCheck('database', async () => {
-    await database.ping();
-    return { ok: true, detail: database.location };
-  });
-  return computeStoreFrom(database);
+  return computeStoreFrom(database ? svc.useDatabase(database) : await svc.database(openComputeDatabase));
 }
 
 export function computeStoreFrom(database: ComputeDatabase): ComputeStore {

@@ -202,3 +202,21 @@ describe('a service without a REST API', () => {
   });
 });
 
+describe('databases', () => {
+  it('closes the databases it opened, checks shared ones without closing them, and shows where each is', async () => {
+    const { service } = makeService('api');
+    const closed: string[] = [];
+    const fake = (location: string) => ({ location, ping: async () => undefined, close: async () => void closed.push(location) });
+    await service.database(async () => fake('PGlite ./data/compute-db'));
+    service.useDatabase(fake('postgresql://nova:***@db/nova'));
+    await service.start();
+    const health = await service.health.run();
+    expect(health.checks).toEqual({
+      database: { ok: true, detail: 'PGlite ./data/compute-db' },
+      'database-2': { ok: true, detail: 'postgresql://nova:***@db/nova' },
+    });
+    await service.stop();
+    expect(closed).toEqual(['PGlite ./data/compute-db']);
+  });
+});
+

@@ -51,6 +51,8 @@ export interface DatabaseOpenArgs {
 export interface Closable {
   ping(): Promise<void>;
   close(): Promise<void>;
+  /** Where it is, without credentials: shown by /healthz. */
+  location?: string;
 }
 
 type Stoppable = RpcServer | NotificationListener;
@@ -82,6 +84,7 @@ export class Service {
   private readonly servers: Stoppable[] = [];
   private readonly tasks: PeriodicTask[] = [];
   private readonly databases: Closable[] = [];
+  private checkedDatabases = 0;
   private readonly startHooks: Array<() => Promise<void>> = [];
   private readonly stopHooks: Array<() => Promise<void>> = [];
 
@@ -128,11 +131,22 @@ export class Service {
       logger: this.logger.child({ component: 'database' }),
     });
     this.databases.push(db);
-    this.health.register(this.databases.length === 1 ? 'database' : `database-${this.databases.length}`, async () => {
-      await db.ping();
-      return { ok: true };
-    });
+    this.checkDatabase(db);
     return db;
+  }
+
+  /** A database its caller opened and closes (one shared by several services in a process): checked by /healthz only. */
+  useDatabase<D extends Pick<Closable, 'ping' | 'location'>>(db: D): D {
+    this.checkDatabase(db);
+    return db;
+  }
+
+  private checkDatabase(db: Pick<Closable, 'ping' | 'location'>): void {
+    this.checkedDatabases++;
+    this.health.register(this.checkedDatabases === 1 ? 'database' : `database-${this.checkedDatabases}`, async () => {
+      await db.ping();
+      return db.location ? { ok: true, detail: db.location } : { ok: true };
+    });
   }
 
   /** The REST API of this service; routes are registered on the returned fastify app. */
