@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Make sure Debian's own interpreter can import oslo_messaging (python3-oslo.messaging, 14.0.3 on
-# bookworm), for the interop tests in tests/interop. Idempotent: does nothing when the import works;
-# otherwise runs `apt-get update` once and `apt-get install -y python3-oslo.messaging`.
-# Use /usr/bin/python3, not a pyenv python3 earlier on PATH: the apt package is installed for Debian's.
+# bookworm) and confluent_kafka (python3-confluent-kafka, 1.7.0 on bookworm; oslo's kafka://
+# driver imports it), for the interop tests in tests/interop. Idempotent: does nothing when both
+# imports work; otherwise runs `apt-get update` once and one `apt-get install -y` of the missing
+# packages.
+# Use /usr/bin/python3, not a pyenv python3 earlier on PATH: the apt packages are installed for Debian's.
 set -euo pipefail
 
 python="${FJORD_INTEROP_PYTHON:-/usr/bin/python3}"
@@ -12,16 +14,29 @@ die() { printf 'interop/install.sh: ERROR: %s\n' "$*" >&2; exit 1; }
 oslo_version() {
   "${python}" -c 'import importlib.metadata as m, oslo_messaging; print(m.version("oslo.messaging"))' 2>/dev/null
 }
+confluent_kafka_version() {
+  "${python}" -c 'import confluent_kafka; print(confluent_kafka.version()[0])' 2>/dev/null
+}
 
-if version="$(oslo_version)"; then
-  say "${python} already has oslo.messaging ${version}"
+missing=()
+if oslo="$(oslo_version)"; then
+  say "${python} already has oslo.messaging ${oslo}"
+else
+  missing+=(python3-oslo.messaging)
+fi
+if ck="$(confluent_kafka_version)"; then
+  say "${python} already has confluent_kafka ${ck}"
+else
+  missing+=(python3-confluent-kafka)
+fi
+if [ "${#missing[@]}" = 0 ]; then
   exit 0
 fi
 
-command -v apt-get >/dev/null || die "${python} cannot import oslo_messaging and apt-get is not available: install python3-oslo.messaging by hand"
+command -v apt-get >/dev/null || die "${python} lacks ${missing[*]} and apt-get is not available: install them by hand"
 sudo=""
 if [ "$(id -u)" != 0 ]; then
-  command -v sudo >/dev/null || die "need root (or sudo) to apt-get install python3-oslo.messaging"
+  command -v sudo >/dev/null || die "need root (or sudo) to apt-get install ${missing[*]}"
   sudo="sudo"
 fi
 
@@ -30,8 +45,9 @@ export DEBIAN_FRONTEND=noninteractive
 apt_opts=(-o DPkg::Lock::Timeout=600 -o Acquire::Retries=3)
 say "apt-get update"
 ${sudo} apt-get "${apt_opts[@]}" update -qq
-say "apt-get install -y python3-oslo.messaging"
-${sudo} apt-get "${apt_opts[@]}" install -y -qq python3-oslo.messaging >/dev/null
+say "apt-get install -y ${missing[*]}"
+${sudo} apt-get "${apt_opts[@]}" install -y -qq "${missing[@]}" >/dev/null
 
-version="$(oslo_version)" || die "python3-oslo.messaging is installed but ${python} still cannot import oslo_messaging"
-say "${python} has oslo.messaging ${version}"
+oslo="$(oslo_version)" || die "python3-oslo.messaging is installed but ${python} still cannot import oslo_messaging"
+ck="$(confluent_kafka_version)" || die "python3-confluent-kafka is installed but ${python} still cannot import confluent_kafka"
+say "${python} has oslo.messaging ${oslo} and confluent_kafka ${ck}"

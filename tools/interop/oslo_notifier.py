@@ -9,7 +9,8 @@ Prints {"ready": true}, then reads one JSON command per line on stdin:
    "event_type": "...", "payload": ..., "ctxt": {...},
    "publisher_id": ..., "driver": ..., "topics": [...]}      (the last three override the flags)
 and answers {"id": 1, "ok": true} once oslo handed the message to the broker
-(oslo's notifier swallows and logs send errors, as it does in production).
+(oslo's notifier swallows and logs send errors, as it does in production; over kafka:// the
+script flushes oslo's librdkafka producer first, since oslo itself only queues the record).
 """
 import argparse
 import os
@@ -57,7 +58,15 @@ def main():
         notifier = notifier_for(cmd.get('publisher_id', opts.publisher_id),
                                 cmd.get('driver', opts.driver), topics)
         getattr(notifier, priority)(cmd.get('ctxt') or {}, cmd['event_type'], cmd.get('payload'))
+        flush_kafka()
         return {'ok': True}
+
+    def flush_kafka():
+        # oslo's kafka:// driver only queues the record in librdkafka (produce + poll(0)) and
+        # returns; without a flush, "ok" followed by our fast exit loses it.
+        producer = getattr(getattr(transport._driver, 'pconn', None), 'producer', None)
+        if producer is not None and producer.flush(10) > 0:
+            raise RuntimeError('kafka producer: records still undelivered after 10 s')
 
     common.emit({'ready': True, 'pid': os.getpid()})
     # One at a time, so notifications leave in the order the test sent them.
