@@ -172,9 +172,13 @@ export class Service {
     return server;
   }
 
-  /** A notification listener, started with the service and stopped after its in-flight work. */
-  listener(listener: NotificationListener): void {
+  /**
+   * A notification listener, started with the service and stopped after its in-flight work.
+   * /healthz reports it as `listener:<name>` (a crashed Kafka consumer shows there).
+   */
+  listener(listener: NotificationListener, name = 'notifications'): void {
     this.servers.push(listener);
+    this.health.register(`listener:${name}`, () => listener.health());
   }
 
   /** A periodic task: runs every `ms` after start, never overlapping itself; failures are logged. */

@@ -111,6 +111,9 @@ export const KAFKA_OPTIONS: readonly OptionSpec[] = [
   int('conn_pool_min_size', 2, 'Deprecated, no effect: minimum pool size.'),
   int('conn_pool_ttl', 1200, 'Deprecated, no effect: seconds an idle pooled connection lives.'),
   str('consumer_group', 'oslo_messaging_consumer', 'Consumer group of listeners that give no pool.'),
+  str('auto_offset_reset', 'latest', 'Fjord only: where a consumer group without a committed offset starts (oslo: always latest).', {
+    choices: ['latest', 'earliest'],
+  }),
   float('producer_batch_timeout', 0.0, 'Seconds the producer waits to batch messages (linger.ms / 1000).'),
   int('producer_batch_size', 16384, 'Messages per producer batch.'),
   str('compression_codec', 'none', 'Compression of produced messages.', { choices: ['none', 'gzip', 'snappy', 'lz4', 'zstd'] }),

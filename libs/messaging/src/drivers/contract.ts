@@ -72,6 +72,13 @@ export interface DriverListener {
   /** Temporarily stop deliveries (server at its concurrency limit); optional. */
   pause?(): void;
   resume?(): void;
+  /**
+   * After stop(), once every message handed over was settled: resolves when the driver has
+   * recorded that (a Kafka commit) and let go of the broker. Optional.
+   */
+  closed?(): Promise<void>;
+  /** The consumer's own state for health checks; without it a running listener counts as healthy. */
+  health?(): { ok: boolean; detail: string };
 }
 
 export interface DriverCapabilities {

@@ -15,6 +15,7 @@ const builtins: Record<string, DriverLoader> = {
   fake: async () => (await import('./memory/index.js')).memoryDriver,
   rabbit: async () => (await import('./rabbit/index.js')).rabbitDriver,
   kombu: async () => (await import('./rabbit/index.js')).rabbitDriver,
+  kafka: async () => (await import('./kafka/index.js')).kafkaDriver,
 };
 
 /** Register (or replace) the driver for a URL scheme. */

@@ -39,6 +39,8 @@ interface IntakeStrategy {
 export class NotificationListener {
   private state: ListenerState = 'idle';
   private driverListener: DriverListener | undefined;
+  /** The driver listener of the last stop(), until wait() saw it closed. */
+  private stoppedDriverListener: DriverListener | undefined;
   private starting: Promise<void> | undefined;
   private stopping: Promise<void> | undefined;
   private stopWaiters: Array<() => void> = [];
@@ -89,6 +91,15 @@ export class NotificationListener {
       await new Promise<void>((resolve) => this.stopWaiters.push(resolve));
     }
     await this.executor.idle();
+    const stopped = this.stoppedDriverListener;
+    this.stoppedDriverListener = undefined;
+    await stopped?.closed?.();
+  }
+
+  /** For health checks: a running listener whose consumer (if the driver reports one) is fine. */
+  health(): { ok: boolean; detail: string } {
+    if (this.state !== 'running') return { ok: false, detail: `listener ${this.state}` };
+    return this.driverListener?.health?.() ?? { ok: true, detail: 'listening' };
   }
 
   private async subscribe(): Promise<void> {
@@ -110,6 +121,7 @@ export class NotificationListener {
     } catch (err) {
       this.args.logger.error('Failed to stop the driver listener', { error: err });
     } finally {
+      this.stoppedDriverListener = this.driverListener;
       this.driverListener = undefined;
       this.intake.drain();
       this.state = 'stopped';

@@ -102,7 +102,7 @@ describe('transports', () => {
 
   it('refuses RPC on a notifications-only driver', async () => {
     registerDriver('notifyonly', recordingDriver({ rpc: false }).module);
-    await expect(getRpcTransport(Config.load({ env: {} }), 'notifyonly://h:1/')).rejects.toThrow(/does not support RPC/);
+    await expect(getRpcTransport(Config.load({ env: {} }), 'notifyonly://h:1/')).rejects.toThrow(/notifications only, not RPC/);
     const notifications = await getNotificationTransport(Config.load({ env: {} }), 'notifyonly://h:1/');
     await notifications.cleanup();
   });

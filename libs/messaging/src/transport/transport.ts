@@ -3,7 +3,7 @@
  * different transports (hybrid messaging); the notification URL falls back to the RPC one.
  */
 import { Config } from '../config/config.js';
-import { ConfigurationError, InvalidArgument, InvalidTransportURL } from '../errors.js';
+import { ConfigurationError, DriverLoadFailure, InvalidArgument, InvalidTransportURL } from '../errors.js';
 import type { Driver } from '../drivers/contract.js';
 import { loadDriverModule } from '../drivers/registry.js';
 import { getDefaultLogger, type Logger } from '../logging.js';
@@ -89,7 +89,10 @@ async function createTransport(kind: TransportKind, conf: Config, rawUrl: unknow
   });
   if (kind === 'rpc' && !driver.capabilities.rpc) {
     await driver.cleanup();
-    throw new InvalidTransportURL(url.redacted(), `the ${url.driverName} driver does not support RPC (notifications only)`);
+    throw new DriverLoadFailure(
+      url.driverName,
+      `the ${url.driverName} driver carries notifications only, not RPC: set it as [oslo_messaging_notifications] transport_url and keep [DEFAULT] transport_url on an RPC driver (e.g. rabbit://)`,
+    );
   }
   return new Transport(kind, driverConf, url, driver, logger);
 }
