@@ -49,10 +49,10 @@ describe.skipIf(!available)('kafka:// notifications on a real Kafka', () => {
   });
 
   afterAll(async () => {
-    for (const listener of listeners) await listener.stop().then(() => listener.wait());
-    for (const transport of transports) await transport.cleanup();
+    await Promise.all(listeners.map((listener) => listener.stop().then(() => listener.wait())));
+    await Promise.all(transports.map((transport) => transport.cleanup()));
     await raw?.close();
-  });
+  }, 60_000);
 
   async function transport(sources = {}, url = KAFKA_URL): Promise<Transport> {
     const t = await kafkaTransport({ values: { oslo_messaging_notifications: { driver: ['messagingv2'] } }, ...sources }, url);
