@@ -6,6 +6,7 @@
  * machine the suite is skipped loudly.
  */
 import { randomUUID } from 'node:crypto';
+import { connect } from 'node:net';
 import pg from 'pg';
 import { GenericContainer, Wait, getContainerRuntimeClient, type StartedTestContainer } from 'testcontainers';
 
@@ -104,6 +105,29 @@ export async function dropDatabase(name: string): Promise<void> {
   } finally {
     await client.end();
   }
+}
+
+export const KAFKA = { host: '127.0.0.1', port: 9092 };
+
+/** Kafka for the hybrid suite (tools/brokers/kafka.sh); under CI=true a missing one fails. */
+export async function requireKafka(): Promise<boolean> {
+  if (await reachable(KAFKA.host, KAFKA.port)) return true;
+  if (process.env['CI'] === 'true') throw new Error(`CI=true and Kafka at ${KAFKA.host}:${KAFKA.port} is not reachable: .ci/run must start it`);
+  console.warn(`\n${'!'.repeat(78)}\n!! SKIPPING the hybrid (Kafka) e2e suite: nothing answers on ${KAFKA.host}:${KAFKA.port}.\n!! Run: bash tools/brokers/kafka.sh\n${'!'.repeat(78)}\n`);
+  return false;
+}
+
+function reachable(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host, port });
+    const done = (ok: boolean) => {
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.setTimeout(1000, () => done(false));
+    socket.once('connect', () => done(true));
+    socket.once('error', () => done(false));
+  });
 }
 
 /** Under CI=true a missing service fails the suite; elsewhere it is skipped with a loud banner. */

@@ -75,7 +75,26 @@ export class ProcessGroup {
 
   /** SIGKILL, as a crashed host: no graceful stop. */
   kill(name: string): void {
-    this.processes.find((p) => p.name === name)?.child.kill('SIGKILL');
+    this.live(name)?.child.kill('SIGKILL');
+  }
+
+  /** SIGTERM to one process (a graceful stop, as an operator's restart) and its exit code. */
+  async stop(name: string, timeoutMs = 15_000): Promise<number> {
+    const proc = this.live(name);
+    if (!proc) throw new Error(`no running process named ${name}`);
+    const exited = new Promise<number>((resolveExit) => proc.child.once('exit', (code) => resolveExit(code ?? -1)));
+    proc.child.kill('SIGTERM');
+    const timer = setTimeout(() => proc.child.kill('SIGKILL'), timeoutMs);
+    try {
+      return await exited;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** The running process of that name (a restarted one has a newer entry). */
+  private live(name: string): AppProcess | undefined {
+    return this.processes.findLast((p) => p.name === name && p.child.exitCode === null && p.child.signalCode === null);
   }
 
   async tail(proc: AppProcess, lines = 40): Promise<string> {

@@ -9,6 +9,8 @@ export interface SeparateSystem {
   group: ProcessGroup;
   urls: { compute: string; volume: string; metering: string; image: string };
   ports: { api: number; volume: number; metering: number; image: number };
+  /** Start (again) the metering process, e.g. after `group.stop('metering')`. */
+  startMetering(): Promise<void>;
   stop(): Promise<number[]>;
 }
 
@@ -23,6 +25,11 @@ export interface SystemOptions {
   logLevel?: string;
   /** Names the run's vhosts and databases (default fjord-e2e). */
   prefix?: string;
+  /**
+   * The notification transport of every app (metering's and the notifiers'); default: a RabbitMQ
+   * vhost of the run. `kafka://127.0.0.1:9092/<name>` gives the hybrid deployment.
+   */
+  notificationUrl?: string;
   /** One more compute host, alone in its availability zone, whose spawns take `spawnDelay` s (to kill it mid-boot). */
   slowHost?: { host: string; availabilityZone: string; spawnDelay: number };
 }
@@ -41,19 +48,21 @@ export async function startSeparateSystem(options: SystemOptions = {}): Promise<
   const downTime = String(options.serviceDownTime ?? 60);
   const group = new ProcessGroup({
     OS_DEFAULT__TRANSPORT_URL: infra.rabbit['rpc']!,
-    OS_OSLO_MESSAGING_NOTIFICATIONS__TRANSPORT_URL: infra.rabbit['notifications']!,
+    OS_OSLO_MESSAGING_NOTIFICATIONS__TRANSPORT_URL: options.notificationUrl ?? infra.rabbit['notifications']!,
     ...(options.logLevel ? { OS_DEFAULT__LOG_LEVEL: options.logLevel } : {}),
     OS_DEFAULT__SERVICE_DOWN_TIME: downTime,
     OS_GLANCE__ENDPOINT_OVERRIDE: urls.image,
     OS_CINDER__ENDPOINT_OVERRIDE: urls.volume,
   });
+  const health = (port: number) => `http://127.0.0.1:${port}/healthz`;
+  const startMetering = async () =>
+    void (await group.start('metering', 'metering', { OS_API__PORT: String(ports.metering), OS_DATABASE__CONNECTION: db['metering']! }, health(ports.metering)));
   const stop = async () => {
     const codes = await group.stopAll();
     await infra.cleanup();
     return codes;
   };
   try {
-    const health = (port: number) => `http://127.0.0.1:${port}/healthz`;
     // Independent services start side by side; the compute hosts need the scheduler, the api last.
     await Promise.all([
       group.start('image', 'image', { OS_DEFAULT__BIND_PORT: String(ports.image) }, health(ports.image)),
@@ -64,7 +73,7 @@ export async function startSeparateSystem(options: SystemOptions = {}): Promise<
         { OS_DEFAULT__OSAPI_VOLUME_LISTEN_PORT: String(ports.volume), OS_DATABASE__CONNECTION: db['volume']!, OS_DEFAULT__REPORT_INTERVAL: '1' },
         health(ports.volume),
       ),
-      group.start('metering', 'metering', { OS_API__PORT: String(ports.metering), OS_DATABASE__CONNECTION: db['metering']! }, health(ports.metering)),
+      startMetering(),
       (async () => {
         const port = await freePort();
         await group.start('scheduler', 'scheduler', { OS_HEALTHCHECK__PORT: String(port) }, health(port));
@@ -112,5 +121,5 @@ export async function startSeparateSystem(options: SystemOptions = {}): Promise<
     await stop();
     throw error;
   }
-  return { group, urls, ports, stop };
+  return { group, urls, ports, stop, startMetering };
 }
