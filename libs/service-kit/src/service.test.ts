@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Type } from 'typebox';
-import { ExplicitRPCAccessPolicy, Target, expose, getRpcClient, type RpcServer } from '@fjord/messaging';
+import { ExplicitRPCAccessPolicy, Target, expose, getNotificationListener, getRpcClient, type RpcServer } from '@fjord/messaging';
 import { BadRequest, Conflict, NotFound } from './errors.js';
 import { loadServiceConfig } from './config.js';
 import { createLogger } from './logger.js';
@@ -149,6 +149,20 @@ describe('Service lifecycle', () => {
     expect(order).toEqual(['work done', 'stop hook', 'stopped']);
     const text = await service.metrics.registry.metrics();
     expect(text).toMatch(/fjord_rpc_requests_total\{method="work",outcome="ok".*\} 1/);
+  });
+});
+
+describe('Service listeners', () => {
+  it('reports a notification listener in /healthz while it runs', async () => {
+    const { service } = makeService('metering', { oslo_messaging_notifications: { driver: ['messagingv2'] } });
+    const listener = getNotificationListener(await service.notificationTransport(), [new Target({ topic: 'notifications' })], [{ info: () => undefined }]);
+    service.listener(listener);
+    await service.start();
+    const health = (await (await fetch(`${service.urls.http}/healthz`)).json()) as { ok: boolean; checks: Record<string, unknown> };
+    expect(health).toMatchObject({ ok: true, checks: { 'listener:notifications': { ok: true, detail: 'listening' } } });
+    await listener.stop();
+    const after = (await (await fetch(`${service.urls.http}/healthz`)).json()) as { ok: boolean; checks: Record<string, unknown> };
+    expect(after).toMatchObject({ ok: false, checks: { 'listener:notifications': { ok: false, detail: 'listener stopped' } } });
   });
 });
 
