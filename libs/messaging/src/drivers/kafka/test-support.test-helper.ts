@@ -3,8 +3,8 @@
  * a reachability probe (skip locally, fail on CI), topics made per test, a raw kafkajs client to
  * look at records as they are on the broker, and a collector that waits for notifications.
  */
+import { reachable } from '../broker-probes.test-helper.js';
 import { randomUUID } from 'node:crypto';
-import { connect as tcpConnect } from 'node:net';
 import { Kafka, logLevel, Partitioners, type Admin, type Producer } from 'kafkajs';
 import { Config, type ConfigSources } from '../../config/config.js';
 import type { Logger } from '../../logging.js';
@@ -14,22 +14,10 @@ export const KAFKA_HOST = '127.0.0.1';
 export const KAFKA_PORT = Number(process.env['FJORD_KAFKA_PORT'] ?? 9092);
 export const KAFKA_URL = `kafka://${KAFKA_HOST}:${KAFKA_PORT}/`;
 
-export function reachable(port: number, timeoutMs = 1000): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = tcpConnect({ host: KAFKA_HOST, port });
-    const done = (ok: boolean) => {
-      socket.destroy();
-      resolve(ok);
-    };
-    socket.setTimeout(timeoutMs, () => done(false));
-    socket.once('connect', () => done(true));
-    socket.once('error', () => done(false));
-  });
-}
 
 /** true when Kafka answers. Missing: on CI (CI=true) this throws; elsewhere the caller skips. */
 export async function requireKafka(): Promise<boolean> {
-  if (await reachable(KAFKA_PORT)) return true;
+  if (await reachable(KAFKA_HOST, KAFKA_PORT)) return true;
   const missing = `Kafka is missing: nothing listens on ${KAFKA_HOST}:${KAFKA_PORT}`;
   if (process.env['CI'] === 'true') throw new Error(`${missing}. The kafka:// tests need it on CI (tools/brokers/kafka.sh).`);
   console.warn(`\n${'!'.repeat(100)}\n!!! ${missing}\n!!! SKIPPING the kafka:// driver tests. Start it with: bash tools/brokers/kafka.sh\n${'!'.repeat(100)}\n`);
@@ -60,11 +48,6 @@ export async function createTopics(admin: Admin, names: readonly string[], parti
   await admin.createTopics({ topics: names.map((topic) => ({ topic, numPartitions: partitions, replicationFactor: 1 })), waitForLeaders: true });
 }
 
-export function recordingLogger(): Logger & { lines: Array<{ level: string; msg: string; fields?: Record<string, unknown> }> } {
-  const lines: Array<{ level: string; msg: string; fields?: Record<string, unknown> }> = [];
-  const at = (level: string) => (msg: string, fields?: Record<string, unknown>) => void lines.push({ level, msg, ...(fields ? { fields } : {}) });
-  return { lines, debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
-}
 
 export async function kafkaTransport(sources: ConfigSources = {}, url = KAFKA_URL, logger?: Logger): Promise<Transport> {
   const conf = new Config({ env: {}, ...sources });
@@ -79,3 +62,5 @@ export async function until(predicate: () => boolean, what: string, timeoutMs = 
     await sleep(25);
   }
 }
+
+export { recordingLogger } from '../broker-probes.test-helper.js';

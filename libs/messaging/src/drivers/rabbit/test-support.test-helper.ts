@@ -3,8 +3,8 @@
  * probe (skip locally, fail on CI), the management API, raw amqplib spies, and names unique to
  * each test so parallel runs never share a queue.
  */
+import { reachable } from '../broker-probes.test-helper.js';
 import { randomUUID } from 'node:crypto';
-import { connect as tcpConnect } from 'node:net';
 import { connect, type Channel, type ChannelModel, type ConsumeMessage } from 'amqplib';
 import { Config, type ConfigSources } from '../../config/config.js';
 import type { Logger } from '../../logging.js';
@@ -19,25 +19,13 @@ export const RABBIT_URL = `rabbit://guest:guest@${RABBIT_HOST}:${RABBIT_PORT}/`;
 const MANAGEMENT = 'http://127.0.0.1:15672/api';
 const AUTH = `Basic ${Buffer.from('guest:guest').toString('base64')}`;
 
-function reachable(port: number, timeoutMs = 1000): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = tcpConnect({ host: RABBIT_HOST, port });
-    const done = (ok: boolean) => {
-      socket.destroy();
-      resolve(ok);
-    };
-    socket.setTimeout(timeoutMs, () => done(false));
-    socket.once('connect', () => done(true));
-    socket.once('error', () => done(false));
-  });
-}
 
 /**
  * true when RabbitMQ (and its management API) answers. Missing: on CI (CI=true) this throws, so
  * the suite fails; elsewhere it warns loudly and the caller skips its tests.
  */
 export async function requireRabbit(): Promise<boolean> {
-  const [amqp, management] = await Promise.all([reachable(RABBIT_PORT), reachable(15672)]);
+  const [amqp, management] = await Promise.all([reachable(RABBIT_HOST, RABBIT_PORT), reachable(RABBIT_HOST, 15672)]);
   if (amqp && management) return true;
   const missing = `RabbitMQ is missing: ${amqp ? '' : `nothing listens on ${RABBIT_HOST}:${RABBIT_PORT}`}${!amqp && !management ? '; ' : ''}${management ? '' : 'the management API (:15672) does not answer'}`;
   if (process.env['CI'] === 'true') throw new Error(`${missing}. The rabbit:// tests need it on CI.`);
@@ -112,11 +100,6 @@ export function busOf(transport: Transport): RabbitBus {
 }
 
 /** A logger that keeps every line, for tests that check what the driver said. */
-export function recordingLogger(): Logger & { lines: Array<{ level: string; msg: string; fields?: Record<string, unknown> }> } {
-  const lines: Array<{ level: string; msg: string; fields?: Record<string, unknown> }> = [];
-  const at = (level: string) => (msg: string, fields?: Record<string, unknown>) => void lines.push({ level, msg, ...(fields ? { fields } : {}) });
-  return { lines, debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
-}
 
 export interface RabbitTransports {
   conf: Config;
@@ -240,3 +223,5 @@ export async function failedCast(transport: Transport, topic: string): Promise<{
     );
   return { error, elapsedMs: Date.now() - started };
 }
+
+export { recordingLogger } from '../broker-probes.test-helper.js';
