@@ -4,11 +4,11 @@
  * committed only once every record before it was handled (at-least-once, see PartitionOffsets),
  * and a requeued record is delivered again in place after a backoff.
  *
- * kafkajs fetches the next batch only after eachBatch returns, so eachBatch never waits for
- * handlers: it hands records over and returns. Back-pressure is pause/resume per partition: when
- * the listener is saturated, when the consumer stops, and when one partition has
- * max_poll_records records in flight (a record being retried holds its partition's commit point,
- * never the other partitions).
+ * kafkajs fetches the next batch only after eachBatch returns, so eachBatch hands records over
+ * and returns as soon as the listener has room again: the next fetch overlaps the last handlers.
+ * (Pausing every partition instead would make kafkajs sleep a whole kafka_consumer_timeout.)
+ * A partition is paused only when records waiting out a requeue backoff hold its commit point
+ * while max_poll_records more piled up behind them: the other partitions go on meanwhile.
  */
 import type { Admin, Consumer, EachBatchPayload, KafkaMessage } from 'kafkajs';
 import type { DriverListener, IncomingNotification } from '../contract.js';
@@ -20,6 +20,8 @@ import { decodeNotification } from './wire.js';
 const REQUEUE_DELAY_MS = { first: 200, max: 10_000 };
 const RESTART_DELAY_MS = { first: 1_000, max: 30_000 };
 const COMMIT_RETRY_MS = 1_000;
+/** How often eachBatch heartbeats while it waits for the listener. */
+const HEARTBEAT_WHILE_WAITING_MS = 1_000;
 /** How long close() waits for the listener to settle what it was handed. */
 const CLOSE_GRACE_MS = 30_000;
 
@@ -61,6 +63,8 @@ export class KafkaNotificationConsumer implements DriverListener {
   private lastError: string | undefined;
   private closing: Promise<void> | undefined;
   private idleWaiters: Array<() => void> = [];
+  /** eachBatch waiting for the listener to have room again. */
+  private roomWaiters: Array<() => void> = [];
   private joined!: () => void;
   private readonly firstJoin = new Promise<void>((resolve) => (this.joined = resolve));
 
@@ -107,14 +111,14 @@ export class KafkaNotificationConsumer implements DriverListener {
     }
   }
 
+  /** The listener is saturated: the running eachBatch waits before it lets kafkajs fetch more. */
   pause(): void {
     this.listenerPaused = true;
-    this.applyPauses();
   }
 
   resume(): void {
     this.listenerPaused = false;
-    this.applyPauses();
+    this.wakeRoomWaiters();
   }
 
   /** No new records; what the listener holds is still acked (and committed) until close(). */
@@ -125,6 +129,7 @@ export class KafkaNotificationConsumer implements DriverListener {
     for (const timer of this.retryTimers) clearTimeout(timer);
     this.retryTimers.clear();
     this.applyPauses();
+    this.wakeRoomWaiters();
   }
 
   /** Wait for the listener to settle its records, commit them, and leave the group. */
@@ -252,8 +257,27 @@ export class KafkaNotificationConsumer implements DriverListener {
       resolveOffset(record.offset);
       this.deliver(tracker, record, 1);
     }
-    this.limitInFlight(tracker);
     await heartbeat();
+    // Wait for room in the listener; a rebalance (heartbeat throws) ends the wait at once.
+    let lastBeat = Date.now();
+    while (this.listenerPaused && !this.isStopping() && isRunning() && !isStale()) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, HEARTBEAT_WHILE_WAITING_MS);
+        this.roomWaiters.push(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+      if (Date.now() - lastBeat >= HEARTBEAT_WHILE_WAITING_MS) {
+        await heartbeat();
+        lastBeat = Date.now();
+      }
+    }
+  }
+
+  /** A method, not an inline test: TypeScript would narrow `state` across the awaits above. */
+  private isStopping(): boolean {
+    return this.state === 'stopping' || this.state === 'closed';
   }
 
   private tracker(topic: string, partition: number): PartitionOffsets {
@@ -305,8 +329,11 @@ export class KafkaNotificationConsumer implements DriverListener {
     // Once stopping, the record stays uncommitted: the next consumer of the partition gets it.
     if (this.state === 'stopping' || this.state === 'closed') return;
     const delay = Math.min(REQUEUE_DELAY_MS.first * 2 ** (attempt - 1), REQUEUE_DELAY_MS.max);
+    tracker.retrying++;
+    this.limitInFlight(tracker);
     const timer = setTimeout(() => {
       this.retryTimers.delete(timer);
+      tracker.retrying--;
       if (this.trackers.get(keyOf(tracker.topic, tracker.partition)) === tracker) this.deliver(tracker, record, attempt + 1);
     }, delay);
     this.retryTimers.add(timer);
@@ -324,8 +351,8 @@ export class KafkaNotificationConsumer implements DriverListener {
     const key = keyOf(tracker.topic, tracker.partition);
     const max = this.spec.settings.maxInFlightPerPartition;
     const capped = this.capped.has(key);
-    if (!capped && tracker.inFlight >= max) this.capped.add(key);
-    else if (capped && tracker.inFlight <= max / 2) this.capped.delete(key);
+    if (!capped && tracker.retrying > 0 && tracker.inFlight >= max) this.capped.add(key);
+    else if (capped && (tracker.retrying === 0 || tracker.inFlight <= max / 2)) this.capped.delete(key);
     else return;
     this.applyPauses();
   }
@@ -335,7 +362,7 @@ export class KafkaNotificationConsumer implements DriverListener {
     const stopping = this.state === 'stopping' || this.state === 'closed';
     for (const { topic, partition } of this.assignment) {
       const key = keyOf(topic, partition);
-      const wanted = stopping || this.listenerPaused || this.capped.has(key);
+      const wanted = stopping || this.capped.has(key);
       if (wanted === this.pausedNow.has(key)) continue;
       try {
         if (wanted) this.consumer.pause([{ topic, partitions: [partition] }]);
@@ -386,6 +413,12 @@ export class KafkaNotificationConsumer implements DriverListener {
         resolve();
       });
     });
+  }
+
+  private wakeRoomWaiters(): void {
+    const waiters = this.roomWaiters;
+    this.roomWaiters = [];
+    for (const wake of waiters) wake();
   }
 
   private wakeIdleWaiters(): void {

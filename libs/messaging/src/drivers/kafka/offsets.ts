@@ -14,6 +14,8 @@ export class PartitionOffsets {
   private lastReceived = -1;
   /** Highest offset known to be committed (exclusive position), -1 when none. */
   committed = -1;
+  /** Records waiting out a requeue backoff (they hold the commit point without being worked on). */
+  retrying = 0;
 
   constructor(
     readonly topic: string,

@@ -88,9 +88,13 @@ export class KafkaPublisher {
     clearTimeout(this.lingerTimer);
     this.lingerTimer = undefined;
     this.flushing = true;
-    void this.flush().finally(() => {
-      this.flushing = false;
-      this.schedule();
+    // A turn of the event loop first: everything sent in this turn (the callers whose previous
+    // notification just resolved, say) leaves in the same request.
+    setImmediate(() => {
+      void this.flush().finally(() => {
+        this.flushing = false;
+        this.schedule();
+      });
     });
   }
 
