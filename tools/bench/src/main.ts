@@ -1,12 +1,18 @@
 /**
- * Fjord benchmarks (not tests): `npm run bench [-- --scale 0.2 --only memory|rabbit --rounds 3]`.
+ * Fjord benchmarks (not tests): `npm run bench [-- --scale 0.2 --only memory|rabbit|kafka --rounds 3]`.
+ * kafka also takes `--kafka-url kafka://host:9092/`, `--kafka-window 500` (Fjord's notify()
+ * calls in flight), `--kafka-probe` (request counts and batch sizes of each side) and, for
+ * what-if runs, `--kafka-conf group.option=value` (repeatable) over Fjord's default options.
  * Each scenario set prints a table; baselines run in the same process and the same run, so
  * ratios are comparable. `npm run bench` builds @fjord/messaging and this tool with tsc and runs
  * the compiled JS under plain node, as apps run it (tsx's on-the-fly transform wraps every
  * function it loads, the library's included, and costs a quarter of a memory:// call).
  */
 import { openRawAmqplibRig, openRawOsloSemanticsRig } from './amqplib-baseline.js';
-import { concurrent, medianRun, printTable, sequential, type Result } from './harness.js';
+import { concurrent, medianRun, percentile, printTable, sequential, type Result } from './harness.js';
+import { benchKafka, parseConf, SCENARIOS as KAFKA } from './kafka.js';
+import { KafkaProbe } from './kafka-probe.js';
+import { kafkaBrokers, kafkaReachable } from './kafkajs-baseline.js';
 import { benchMemory } from './memory.js';
 import { benchPythonOslo, pythonOsloAvailable } from './python-baseline.js';
 import { openFjordRabbitRig, rssGrowthMb } from './rabbit.js';
@@ -68,4 +74,36 @@ if (!only || only === 'rabbit') {
   console.log(`| (for reference) Fjord 64 in flight / raw amqplib with oslo semantics | ${ratio(rate('Fjord rabbit call, 64'), rate('raw amqplib with oslo semantics, 64'))} | |`);
   console.log(`| Fjord casts with confirms, sent+processed per s | ${Math.round(rate('Fjord rabbit cast (confirms), sent+processed'))} | ≥ 10000 |`);
   console.log(`| RSS growth over ${n(100_000)} calls (MB) | ${rssGrowth.toFixed(1)} | < 20 |`);
+}
+
+if (!only || only === 'kafka') {
+  const kafkaUrl = flag('kafka-url') ?? process.env['FJORD_BENCH_KAFKA_URL'] ?? 'kafka://127.0.0.1:9092/';
+  const broker = kafkaBrokers(kafkaUrl)[0] as string;
+  if (await kafkaReachable(broker)) {
+    const rounds = Number(flag('rounds') ?? 3);
+    const window = Number(flag('kafka-window') ?? 500);
+    if (!(window >= 1)) throw new Error('--kafka-window takes a positive number');
+    const probe = process.argv.includes('--kafka-probe') ? new KafkaProbe() : undefined;
+    const settings = process.argv.flatMap((arg, i) => (arg === '--kafka-conf' ? [process.argv[i + 1] as string] : []));
+    const rows = await benchKafka(kafkaUrl, { rounds, count: n(50_000), singles: n(1_000), window, probe, conf: parseConf(settings) });
+    const overrides = settings.length > 0 ? `; Fjord with ${settings.join(', ')}` : '';
+    printTable(`kafka:// on ${broker} (median of ${rounds} alternating rounds; one-partition topics made up front${overrides})`, rows);
+    probe?.print();
+    const row = (scenario: string) => rows.find((r) => r.scenario === scenario);
+    const rate = (scenario: string) => {
+      const r = row(scenario);
+      return r ? r.ops / r.seconds : Number.NaN;
+    };
+    const p = (scenario: string, pct: number) => percentile([...(row(scenario)?.latencies ?? [])].sort((a, b) => a - b), pct);
+    const ratio = (a: number, b: number) => (Number.isFinite(a / b) ? (a / b).toFixed(2) : 'n/a');
+    console.log('\n| goal | measured | target |\n|:--|--:|--:|');
+    console.log(`| Fjord kafka notifications/s / raw kafkajs | ${ratio(rate(KAFKA.fjordThroughput), rate(KAFKA.rawThroughput))} | ≥ 0.8 |`);
+    console.log(`| (for reference) Fjord / raw kafkajs with Fjord-sized records | ${ratio(rate(KAFKA.fjordThroughput), rate(KAFKA.rawSizedThroughput))} | |`);
+    console.log(`| (for reference) one at a time p50, Fjord / raw kafkajs | ${ratio(p(KAFKA.fjordLatency, 50), p(KAFKA.rawLatency, 50))} | |`);
+    console.log(`| (for reference) one at a time p99, Fjord / raw kafkajs | ${ratio(p(KAFKA.fjordLatency, 99), p(KAFKA.rawLatency, 99))} | |`);
+  } else {
+    const missing = `Kafka is missing: nothing listens on ${broker}`;
+    if (process.env['CI'] === 'true') throw new Error(`${missing}. The kafka benchmark needs it on CI (tools/brokers/kafka.sh).`);
+    console.warn(`\n${'!'.repeat(100)}\n!!! ${missing}\n!!! SKIPPING the kafka:// benchmark. Start it with: bash tools/brokers/kafka.sh\n${'!'.repeat(100)}\n`);
+  }
 }
