@@ -8,11 +8,17 @@ Prints {"ready": true}, then reads one JSON command per line on stdin:
   {"id": 1, "op": "notify", "priority": "info" | "warn" | "warning" | "error" | ...,
    "event_type": "...", "payload": ..., "ctxt": {...},
    "publisher_id": ..., "driver": ..., "topics": [...]}      (the last three override the flags)
-and answers {"id": 1, "ok": true} once oslo handed the message to the broker
-(oslo's notifier swallows and logs send errors, as it does in production; over kafka:// the
-script flushes oslo's librdkafka producer first, since oslo itself only queues the record).
+and answers {"id": 1, "ok": true, "result": {"sent": [...]}} once oslo handed the message to
+the broker (oslo's notifier swallows and logs send errors, as it does in production; over
+kafka:// the script flushes oslo's librdkafka producer first, since oslo itself only queues the
+record). "sent" lists what oslo's Notifier gave the driver, one entry per topic:
+  {"topic": "<topic>.<priority>", "ctxt": {...}, "message": {"message_id", "publisher_id",
+   "event_type", "priority", "payload", "timestamp"}, "version": 1.0 | 2.0}
+i.e. the sanitized context and the generated message_id and timestamp, for the tests to compare
+with what the other side received.
 """
 import argparse
+import copy
 import os
 import sys
 import threading
@@ -37,6 +43,18 @@ def main():
     import oslo_messaging as om
 
     transport = om.get_notification_transport(conf, url=opts.url)
+    sent = []
+    send_notification = transport._send_notification
+
+    def recording_send(target, ctxt, message, version, retry=None):
+        # Copies, without '_context': oslo's kafka driver adds the context to the very dict it
+        # is given, which the Notifier hands to every topic in turn.
+        message = {k: v for k, v in message.items() if k != '_context'}
+        sent.append({'topic': target.topic, 'ctxt': copy.deepcopy(ctxt),
+                     'message': copy.deepcopy(message), 'version': version})
+        return send_notification(target, ctxt, message, version, retry=retry)
+
+    transport._send_notification = recording_send
     notifiers = {}
     lock = threading.Lock()
 
@@ -57,9 +75,10 @@ def main():
         topics = cmd.get('topics') or opts.topics.split(',')
         notifier = notifier_for(cmd.get('publisher_id', opts.publisher_id),
                                 cmd.get('driver', opts.driver), topics)
+        del sent[:]
         getattr(notifier, priority)(cmd.get('ctxt') or {}, cmd['event_type'], cmd.get('payload'))
         flush_kafka()
-        return {'ok': True}
+        return {'ok': True, 'result': {'sent': list(sent)}}
 
     def flush_kafka():
         # oslo's kafka:// driver only queues the record in librdkafka (produce + poll(0)) and

@@ -3,6 +3,27 @@ import { fileURLToPath } from 'node:url';
 
 /** The broker both sides use. */
 export const RABBIT_URL = process.env['FJORD_INTEROP_RABBIT_URL'] ?? 'rabbit://guest:guest@127.0.0.1:5672/';
+/**
+ * The Kafka broker of the kafka:// tests (tools/brokers/kafka.sh), as an oslo transport URL
+ * without a virtual host; kafkaUrl() adds one.
+ */
+export const KAFKA_URL = process.env['FJORD_INTEROP_KAFKA_URL'] ?? 'kafka://127.0.0.1:9092/';
+
+/** KAFKA_URL with `virtualHost` as its path (`kafka://host:port/<vhost>`). */
+export function kafkaUrl(virtualHost = ''): string {
+  return `${KAFKA_URL.replace(/\/+$/, '')}/${virtualHost}`;
+}
+
+/** `host:port` of every broker of KAFKA_URL, for kafkajs. */
+export function kafkaBrokers(): string[] {
+  const hosts = KAFKA_URL.replace(/^kafka:\/\//, '').split('/')[0] ?? '';
+  return hosts
+    .split(',')
+    .map((host) => host.replace(/^.*@/, ''))
+    .filter((host) => host !== '')
+    .map((host) => (/:\d+$/.test(host) ? host : `${host}:9092`));
+}
+
 /** RabbitMQ's management API, used to inspect and delete what the tests declared. */
 export const MANAGEMENT_URL = process.env['FJORD_INTEROP_MANAGEMENT_URL'] ?? 'http://guest:guest@127.0.0.1:15672';
 /**

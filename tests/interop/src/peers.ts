@@ -271,7 +271,11 @@ export async function startOsloServer(options: { topic: string; server: string; 
   return PythonPeer.start('oslo_server', args, { url: options.url });
 }
 
-/** oslo_listener.py: an oslo notification listener that prints every notification. */
+/**
+ * oslo_listener.py: an oslo notification listener that prints every notification. Over kafka://
+ * its ready line comes after oslo's 5 s first poll (see tools/interop/README.md), hence the
+ * longer `readyTimeoutMs` the kafka tests give.
+ */
 export async function startOsloListener(options: {
   topics: string[];
   pool?: string;
@@ -279,6 +283,8 @@ export async function startOsloListener(options: {
   requeueOnce?: boolean;
   priorities?: string[];
   exchange?: string;
+  url?: string;
+  readyTimeoutMs?: number;
 }): Promise<PythonPeer> {
   const args = ['--topics', options.topics.join(',')];
   if (options.pool) args.push('--pool', options.pool);
@@ -286,7 +292,7 @@ export async function startOsloListener(options: {
   if (options.requeueOnce) args.push('--requeue-once');
   if (options.priorities) args.push('--priorities', options.priorities.join(','));
   if (options.exchange) args.push('--exchange', options.exchange);
-  return PythonPeer.start('oslo_listener', args);
+  return PythonPeer.start('oslo_listener', args, { url: options.url, readyTimeoutMs: options.readyTimeoutMs });
 }
 
 export interface OsloNotification {
@@ -299,6 +305,16 @@ export interface OsloNotification {
   topics?: string[];
 }
 
+/** What oslo's Notifier handed its driver for one topic (see tools/interop/oslo_notifier.py). */
+export interface OsloSent {
+  /** `<topic>.<priority>`, without the virtual host the kafka driver appends. */
+  topic: string;
+  /** The context after oslo's sanitizing (auth_token dropped). */
+  ctxt: JsonRecord;
+  message: { message_id: string; publisher_id: string; event_type: string; priority: string; payload: unknown; timestamp: string };
+  version: number;
+}
+
 /** oslo_notifier.py: an oslo Notifier. */
 export class OsloNotifier {
   private constructor(readonly peer: PythonPeer) {}
@@ -308,9 +324,11 @@ export class OsloNotifier {
     return new OsloNotifier(await PythonPeer.start('oslo_notifier', args, { url: options.url }));
   }
 
-  async notify(notification: OsloNotification): Promise<void> {
+  /** Resolves once oslo handed the notification over; returns what it sent, one entry per topic. */
+  async notify(notification: OsloNotification): Promise<OsloSent[]> {
     const answer = await this.peer.command({ op: 'notify', ...notification });
     if (!answer.ok) throw new Error(`oslo notifier failed: ${answer.error_class}: ${answer.message}\n${answer.tb ?? ''}`);
+    return ((answer.result as { sent?: OsloSent[] } | undefined)?.sent ?? []) as OsloSent[];
   }
 
   stop(): Promise<void> {

@@ -1,11 +1,13 @@
 /**
- * Per-file resources: a unique name prefix, rabbit:// transports, and everything that must be
- * stopped afterwards (servers, listeners, Python peers), then the queues and exchanges the
- * file declared, deleted through the management API.
+ * Per-file resources: a unique name prefix, rabbit:// or kafka:// transports, and everything that
+ * must be stopped afterwards (servers, listeners, Python peers), then what the file made on its
+ * broker: the queues and exchanges (deleted through the management API), or the Kafka topics and
+ * consumer groups (deleted through a kafkajs admin client).
  */
 import { afterAll, beforeAll } from 'vitest';
 import { Config, createConsoleLogger, getNotificationTransport, getRpcTransport, type Logger, type Transport } from '@fjord/messaging';
-import { RABBIT_URL, sleep } from './env.js';
+import { kafkaUrl, RABBIT_URL, sleep } from './env.js';
+import { KafkaAdmin } from './kafka-admin.js';
 import { uniquePrefix } from './names.js';
 import { stopAllPeers } from './peers.js';
 import { deleteExchangesWithPrefix, deleteOrphanReplyQueues, deleteQueuesWithPrefix, replyQueueNames } from './rabbit-admin.js';
@@ -33,8 +35,13 @@ export class InteropScope {
   private readonly transports: Transport[] = [];
   private readonly closers: Array<() => Promise<unknown>> = [];
   private replyQueuesBefore = new Set<string>();
+  private kafkaAdminClient: KafkaAdmin | undefined;
 
-  constructor(label: string) {
+  /** `broker` says what end() cleans: RabbitMQ queues and exchanges, or Kafka topics and groups. */
+  constructor(
+    label: string,
+    readonly broker: 'rabbit' | 'kafka' = 'rabbit',
+  ) {
     this.prefix = uniquePrefix(label);
   }
 
@@ -56,6 +63,19 @@ export class InteropScope {
     return transport;
   }
 
+  /** A kafka:// notification transport; `virtualHost` becomes the URL path (`kafka://host:port/<vhost>`). */
+  async kafkaNotificationTransport(virtualHost = '', query = ''): Promise<Transport> {
+    const transport = await getNotificationTransport(new Config({ env: {} }), withQuery(kafkaUrl(virtualHost), query), { logger: this.logger });
+    this.transports.push(transport);
+    return transport;
+  }
+
+  /** The file's kafkajs admin client (topics, groups), closed by end(). */
+  kafkaAdmin(): KafkaAdmin {
+    this.kafkaAdminClient ??= new KafkaAdmin();
+    return this.kafkaAdminClient;
+  }
+
   /** Error-level log records so far, as text (for assertions with a readable diff). */
   errorsLogged(): string[] {
     return this.logs.filter((r) => r.level === 'error').map((r) => `${r.msg} ${JSON.stringify(r.fields ?? {}, errorReplacer)}`);
@@ -68,7 +88,7 @@ export class InteropScope {
   }
 
   async begin(): Promise<void> {
-    this.replyQueuesBefore = await replyQueueNames();
+    if (this.broker === 'rabbit') this.replyQueuesBefore = await replyQueueNames();
   }
 
   async end(): Promise<void> {
@@ -83,18 +103,27 @@ export class InteropScope {
     for (const close of this.closers.splice(0).reverse()) await attempt(close);
     await attempt(stopAllPeers);
     for (const transport of this.transports.splice(0)) await attempt(() => transport.cleanup());
-    // Let the broker notice the closed connections before deleting with if-unused.
-    await sleep(300);
-    await attempt(() => deleteQueuesWithPrefix(this.prefix));
-    await attempt(() => deleteExchangesWithPrefix(this.prefix));
-    await attempt(() => deleteOrphanReplyQueues(this.replyQueuesBefore));
+    if (this.broker === 'kafka') {
+      const admin = this.kafkaAdmin();
+      await attempt(() => admin.deleteTopicsWithPrefix(this.prefix));
+      // Best effort: groups that still list a killed Python member cannot be deleted yet (the
+      // global teardown tries again); an empty group with stale offsets harms nobody.
+      await attempt(() => admin.deleteGroupsWithPrefix(this.prefix));
+      await attempt(() => admin.close());
+    } else {
+      // Let the broker notice the closed connections before deleting with if-unused.
+      await sleep(300);
+      await attempt(() => deleteQueuesWithPrefix(this.prefix));
+      await attempt(() => deleteExchangesWithPrefix(this.prefix));
+      await attempt(() => deleteOrphanReplyQueues(this.replyQueuesBefore));
+    }
     if (errors.length > 0) throw new AggregateError(errors, `interop cleanup of ${this.prefix}* failed`);
   }
 }
 
 /** A scope whose begin/end run in this file's beforeAll/afterAll (only when `enabled`). */
-export function interopScope(label: string, enabled: boolean): InteropScope {
-  const scope = new InteropScope(label);
+export function interopScope(label: string, enabled: boolean, broker: 'rabbit' | 'kafka' = 'rabbit'): InteropScope {
+  const scope = new InteropScope(label, broker);
   if (enabled) {
     beforeAll(() => scope.begin());
     afterAll(() => scope.end(), 60_000);

@@ -1,6 +1,6 @@
 /**
- * The policy of requireRabbitAndOslo(), without a broker: run when everything is there, skip
- * loudly on a developer machine, fail under CI.
+ * The policy of requireRabbitAndOslo() and requireKafkaAndOslo(), without a broker: run when
+ * everything is there, skip loudly on a developer machine, fail under CI.
  */
 import { describe, expect, it, vi } from 'vitest';
 import { decide, isCi, probeProblems, type InteropProbe } from '../src/probe.js';
@@ -39,5 +39,35 @@ describe('requireRabbitAndOslo policy', () => {
     expect([isCi({ CI: 'true' }), isCi({ CI: '1' }), isCi({ CI: 'TRUE' }), isCi({ CI: 'woodpecker' })]).toEqual([true, true, true, true]);
     expect([isCi({}), isCi({ CI: '' }), isCi({ CI: 'false' }), isCi({ CI: '0' })]).toEqual([false, false, false, false]);
     expect(probeProblems({ ...missing, osloVersion: undefined })).toHaveLength(2);
+  });
+});
+
+describe('requireKafkaAndOslo policy', () => {
+  const kafkaMissing: InteropProbe = {
+    osloVersion: '14.0.3',
+    kafkaProblem: 'Kafka: cannot connect to 127.0.0.1:9092 (ECONNREFUSED)',
+    confluentKafkaProblem: 'confluent_kafka (oslo\'s kafka:// driver): `/usr/bin/python3 -c "import confluent_kafka"` failed: ModuleNotFoundError: No module named \'confluent_kafka\'',
+  };
+
+  it('runs the kafka files with Kafka and confluent_kafka, whatever RabbitMQ does (and the other way round)', () => {
+    const warn = vi.fn();
+    expect(decide({ ...missing, pythonProblem: undefined, osloVersion: '14.0.3' }, { CI: 'true' }, warn, 'kafka')).toBe(true);
+    expect(decide(kafkaMissing, { CI: 'true' }, warn, 'rabbit')).toBe(true);
+    expect(warn).not.toHaveBeenCalled();
+  });
+
+  it('skips loudly, naming Kafka, confluent_kafka and tools/brokers/kafka.sh', () => {
+    const warn = vi.fn();
+    expect(decide(kafkaMissing, {}, warn, 'kafka')).toBe(false);
+    const message = String(warn.mock.calls[0]![0]);
+    expect(message).toMatch(/SKIPPING the oslo.messaging kafka:\/\/ interop tests/);
+    expect(message).toContain(kafkaMissing.kafkaProblem);
+    expect(message).toContain(kafkaMissing.confluentKafkaProblem);
+    expect(message).toMatch(/tools\/brokers\/kafka\.sh/);
+  });
+
+  it('fails under CI instead of skipping; a missing oslo is reported once, not as a missing confluent_kafka too', () => {
+    expect(() => decide(kafkaMissing, { CI: 'true' }, vi.fn(), 'kafka')).toThrow(/kafka:\/\/ interop tests cannot run under CI[\s\S]*127\.0\.0\.1:9092[\s\S]*confluent_kafka/);
+    expect(probeProblems({ pythonProblem: 'no oslo', confluentKafkaProblem: 'no confluent_kafka' }, 'kafka')).toEqual(['no oslo']);
   });
 });
