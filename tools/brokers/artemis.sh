@@ -1,0 +1,547 @@
+#!/usr/bin/env bash
+# Make sure an Apache Artemis broker answers AMQP 1.0 on 127.0.0.1:5673 (the AMQP 1.0 broker for
+# Fjord's amqp:// driver and the interop tests against Python oslo.messaging's amqp:// driver).
+#   tools/brokers/artemis.sh [start]   idempotent: leaves alone any broker that already completes an
+#                                      AMQP 1.0 open on the port; otherwise starts ours
+#   tools/brokers/artemis.sh stop      SIGTERM the broker this script started, wait for it to exit
+#   tools/brokers/artemis.sh restart   stop (if running) then start; fine after a kill -9
+#   tools/brokers/artemis.sh status    exit 0 ready, 1 running (or port taken) but not ready, 3 not running
+# No Artemis install needed, only java + javac, mvn (first run only) and node (no npm packages):
+# the jars (artemis-server, artemis-amqp-protocol and slf4j-simple) come from Maven Central through
+# `mvn dependency:copy-dependencies` into a cache outside the repository, fetched once; a tiny main
+# class (EmbeddedActiveMQ, source below) is compiled once into the same cache.
+# The broker runs detached (setsid), so it outlives this script; its state lives outside the repo.
+# It keeps nothing on disk (persistence off) and has security off (SASL ANONYMOUS or any PLAIN
+# user). broker.xml (written on every start) routes oslo.messaging's AMQP 1.0 addresses as its
+# AMQP1 deployment guide asks of a broker: see write_config.
+# Env: ARTEMIS_VERSION (2.55.0: artemis-amqp-protocol 2.56.0 is not on Maven Central),
+#      ARTEMIS_PORT (5673), ARTEMIS_HEAP_OPTS (-Xms256m -Xmx512m), ARTEMIS_OPTS (extra JVM options),
+#      ARTEMIS_WAIT_SECONDS (60), ARTEMIS_STOP_SECONDS (30, then SIGKILL),
+#      ARTEMIS_LOG_LEVEL (warn; slf4j-simple levels, broker log in artemis.out),
+#      FJORD_CACHE (~/.cache/fjord; jars in $FJORD_CACHE/artemis/$ARTEMIS_VERSION/libs, the main
+#      class in .../main), FJORD_ARTEMIS_HOME ($FJORD_CACHE/artemis-run: broker.xml, data/,
+#      artemis.out, artemis.pid).
+set -euo pipefail
+
+version="${ARTEMIS_VERSION:-2.55.0}"
+slf4j_version=2.0.18 # the slf4j-api that artemis 2.55.0 pulls
+host=127.0.0.1
+port="${ARTEMIS_PORT:-5673}"
+heap_opts="${ARTEMIS_HEAP_OPTS:--Xms256m -Xmx512m}"
+extra_opts="${ARTEMIS_OPTS:-}"
+log_level="${ARTEMIS_LOG_LEVEL:-warn}"
+wait_seconds="${ARTEMIS_WAIT_SECONDS:-60}"
+stop_seconds="${ARTEMIS_STOP_SECONDS:-30}"
+cache="${FJORD_CACHE:-$HOME/.cache/fjord}"
+libs="${cache}/artemis/${version}/libs"
+main_dir="${cache}/artemis/${version}/main"
+main_class=FjordArtemis
+home="${FJORD_ARTEMIS_HOME:-${cache}/artemis-run}"
+data_dir="${home}/data"
+config="${home}/broker.xml"
+out="${home}/artemis.out"
+pid_file="${home}/artemis.pid"
+url="amqp://${host}:${port}"
+
+say() { printf 'artemis.sh: %s\n' "$*"; }
+die() { printf 'artemis.sh: ERROR: %s\n' "$*" >&2; exit 1; }
+now() { printf '%s' "${EPOCHREALTIME}"; }
+since() { awk -v a="$1" -v b="${EPOCHREALTIME}" 'BEGIN { printf "%.1f", b - a }'; } # start -> seconds
+
+port_open() { # port
+  (exec 3<>"/dev/tcp/${host}/$1") 2>/dev/null
+}
+
+# An AMQP 1.0 handshake with node's net module, no npm packages needed (CI runs this beside
+# `npm ci`): SASL header, SASL ANONYMOUS, AMQP header, Open, then a clean Close. Exit 0 when the
+# peer answered our Open with its own (prints its container id, product and version); 1 when it
+# speaks AMQP but refused or stopped half-way; 2 when nothing answered an AMQP protocol header.
+probe_js='
+const net = require("net");
+const [host, port] = [process.argv[1], Number(process.argv[2])];
+const done = (code, msg) => { console.log(msg); process.exit(code); };
+const SASL_HEADER = Buffer.from([0x41, 0x4d, 0x51, 0x50, 3, 1, 0, 0]);
+const AMQP_HEADER = Buffer.from([0x41, 0x4d, 0x51, 0x50, 0, 1, 0, 0]);
+const sym = (s) => Buffer.concat([Buffer.from([0xa3, s.length]), Buffer.from(s)]);
+const str = (s) => Buffer.concat([Buffer.from([0xa1, Buffer.byteLength(s)]), Buffer.from(s)]);
+const frame = (type, code, fields) => { // one performative, its fields as a list8
+  const body = Buffer.concat([Buffer.from([0x00, 0x53, code, 0xc0, 1 + Buffer.concat(fields).length, fields.length]), ...fields]);
+  const head = Buffer.alloc(8); head.writeUInt32BE(8 + body.length, 0); head[4] = 2; head[5] = type;
+  return Buffer.concat([head, body]);
+};
+// Just enough of the AMQP 1.0 type system to read SASL frames and an Open.
+function value(c, b, p) {
+  switch (c) {
+    case 0x40: return [null, p];
+    case 0x41: return [true, p];
+    case 0x42: return [false, p];
+    case 0x43: case 0x44: return [0, p];
+    case 0x56: return [b[p] !== 0, p + 1];
+    case 0x50: case 0x52: case 0x53: return [b[p], p + 1];
+    case 0x51: case 0x54: case 0x55: return [b.readInt8(p), p + 1];
+    case 0x60: return [b.readUInt16BE(p), p + 2];
+    case 0x61: return [b.readInt16BE(p), p + 2];
+    case 0x70: return [b.readUInt32BE(p), p + 4];
+    case 0x71: return [b.readInt32BE(p), p + 4];
+    case 0x72: return [b.readFloatBE(p), p + 4];
+    case 0x73: return [b.readUInt32BE(p), p + 4];
+    case 0x80: case 0x81: case 0x83: return [Number(b.readBigInt64BE(p)), p + 8];
+    case 0x82: return [b.readDoubleBE(p), p + 8];
+    case 0x98: return [b.toString("hex", p, p + 16), p + 16];
+    case 0xa0: case 0xa1: case 0xa3: case 0xb0: case 0xb1: case 0xb3: {
+      const wide = c >= 0xb0, n = wide ? b.readUInt32BE(p) : b[p], q = p + (wide ? 4 : 1);
+      return [(c & 0x0f) === 0 ? b.subarray(q, q + n) : b.toString("utf8", q, q + n), q + n];
+    }
+    case 0x45: return [[], p];
+    case 0xc0: case 0xc1: case 0xd0: case 0xd1: {
+      const wide = c >= 0xd0, size = wide ? b.readUInt32BE(p) : b[p];
+      const count = wide ? b.readUInt32BE(p + 4) : b[p + 1];
+      let q = p + (wide ? 8 : 2); const items = [];
+      for (let i = 0; i < count; i++) { let v; [v, q] = decode(b, q); items.push(v); }
+      if ((c & 0x0f) === 0) return [items, p + (wide ? 4 : 1) + size];
+      const map = {}; for (let i = 0; i + 1 < items.length; i += 2) map[String(items[i])] = items[i + 1];
+      return [map, p + (wide ? 4 : 1) + size];
+    }
+    case 0xe0: case 0xf0: {
+      const wide = c === 0xf0, size = wide ? b.readUInt32BE(p) : b[p];
+      const count = wide ? b.readUInt32BE(p + 4) : b[p + 1];
+      let q = p + (wide ? 8 : 2), ctor = b[q++];
+      if (ctor === 0x00) { [, q] = decode(b, q); ctor = b[q++]; }
+      const items = []; for (let i = 0; i < count; i++) { let v; [v, q] = value(ctor, b, q); items.push(v); }
+      return [items, p + (wide ? 4 : 1) + size];
+    }
+    default: throw new Error("AMQP type 0x" + c.toString(16) + " not understood");
+  }
+}
+function decode(b, p) {
+  const c = b[p++];
+  if (c !== 0x00) return value(c, b, p);
+  const [descriptor, q] = decode(b, p);
+  const [v, r] = decode(b, q);
+  return [{ descriptor, value: v }, r];
+}
+let buf = Buffer.alloc(0), wake = null;
+const sock = net.connect({ host, port }, () => { sock.setNoDelay(true); run().catch((e) => done(1, String(e.message || e))); });
+sock.setTimeout(5000, () => done(buf.length || stage > 0 ? 1 : 2, "no answer within 5 s (" + what + ")"));
+sock.on("error", (e) => done(stage > 0 ? 1 : 2, e.code || String(e)));
+sock.on("close", () => done(stage > 0 ? 1 : 2, "connection closed (" + what + ")"));
+sock.on("data", (d) => { buf = Buffer.concat([buf, d]); if (wake) wake(); });
+let stage = 0, what = "waiting for the protocol header";
+async function take(n) {
+  while (buf.length < n) await new Promise((r) => { wake = r; });
+  wake = null; const b = buf.subarray(0, n); buf = buf.subarray(n); return b;
+}
+async function header(expect, name) {
+  what = "waiting for the " + name + " header";
+  const h = await take(8);
+  if (h.toString("latin1", 0, 4) !== "AMQP") done(stage > 0 ? 1 : 2, "not an AMQP peer (answered " + JSON.stringify(h.toString("latin1")) + ")");
+  stage = 1;
+  if (!h.equals(expect)) done(1, "answered protocol header " + h.toString("hex") + ", not " + expect.toString("hex"));
+}
+async function performative(name) { // the next non-empty frame: [descriptor code, fields]
+  what = "waiting for " + name;
+  for (;;) {
+    const size = (await take(8)).readUInt32BE(0);
+    const body = await take(size - 8);
+    if (body.length === 0) continue; // heartbeat
+    const [perf] = decode(body, 0);
+    return [perf.descriptor, perf.value || []];
+  }
+}
+async function run() {
+  sock.write(SASL_HEADER);
+  await header(SASL_HEADER, "SASL");
+  const [mc, mechs] = await performative("sasl-mechanisms");
+  const offered = [].concat(mechs[0] || []);
+  if (mc !== 0x40 || !offered.includes("ANONYMOUS")) done(1, "SASL ANONYMOUS not offered (" + offered.join(" ") + ")");
+  sock.write(frame(1, 0x41, [sym("ANONYMOUS")]));
+  const [oc, outcome] = await performative("sasl-outcome");
+  if (oc !== 0x44 || outcome[0] !== 0) done(1, "SASL ANONYMOUS refused (outcome code " + outcome[0] + ")");
+  sock.write(Buffer.concat([AMQP_HEADER, frame(0, 0x10, [str("fjord-artemis-sh-probe")])]));
+  await header(AMQP_HEADER, "AMQP");
+  const [code, open] = await performative("open");
+  if (code !== 0x10) done(1, "answered our Open with performative 0x" + code.toString(16));
+  const props = open[9] || {};
+  const msg = "container " + open[0] + ", " + (props.product || "unknown product") + " " + (props.version || "");
+  sock.write(frame(0, 0x18, []));
+  what = "waiting for close";
+  setTimeout(() => done(0, msg), 1000); // the Close answer is a courtesy
+  for (;;) { const [c] = await performative("close"); if (c === 0x18) { sock.end(); done(0, msg); } }
+}
+'
+probe() { # prints what it saw; exit code as above
+  node -e "${probe_js}" "${host}" "${port}" 2>&1
+}
+
+# The pid of the broker this script started (pid file, else a process running our broker.xml).
+proc_is_ours() { # pid
+  local pid="$1" state
+  [ -r "/proc/${pid}/stat" ] || return 1
+  state="$(sed 's/^.*) //' "/proc/${pid}/stat" 2>/dev/null | cut -d' ' -f1)" || return 1
+  [ -n "${state}" ] && [ "${state}" != Z ] || return 1 # a zombie (nobody reaped it) is dead
+  grep -qzxF -- "${config}" "/proc/${pid}/cmdline" 2>/dev/null
+}
+our_pid() {
+  local pid=""
+  [ -s "${pid_file}" ] && pid="$(cat "${pid_file}")"
+  if [ -n "${pid}" ] && proc_is_ours "${pid}"; then echo "${pid}"; return 0; fi
+  for d in /proc/[0-9]*; do
+    pid="${d#/proc/}"
+    if grep -qzxF "${main_class}" "${d}/cmdline" 2>/dev/null && proc_is_ours "${pid}"; then
+      echo "${pid}"; return 0
+    fi
+  done
+  return 1
+}
+
+# The port in the broker.xml of ${home}: the one our broker (if running) listens on.
+home_port() {
+  sed -n 's|.*<acceptor name="amqp">tcp://[^:]*:\([0-9]*\)?.*|\1|p' "${config}" 2>/dev/null
+}
+
+ensure_jars() {
+  if [ -f "${libs}/artemis-server-${version}.jar" ] && [ -f "${libs}/artemis-amqp-protocol-${version}.jar" ]; then
+    say "jars cached in ${libs} ($(ls "${libs}" | wc -l) files)"
+    return 0
+  fi
+  command -v mvn >/dev/null || die "mvn not found (needed once, to fetch the Artemis jars): apt-get install -y maven"
+  local began work try
+  began="$(now)"
+  mkdir -p "${cache}/artemis/${version}"
+  # Download into a temporary directory, then rename: an interrupted run leaves no half cache.
+  work="$(mktemp -d "${cache}/artemis/${version}/.download.XXXXXX")"
+  download_dir="${work}"
+  trap 'rm -rf "${download_dir}"' EXIT
+  cat >"${work}/pom.xml" <<EOF
+<project>
+  <modelVersion>4.0.0</modelVersion>
+  <groupId>fjord</groupId>
+  <artifactId>artemis-jars</artifactId>
+  <version>1</version>
+  <packaging>pom</packaging>
+  <dependencies>
+    <dependency><groupId>org.apache.activemq</groupId><artifactId>artemis-server</artifactId><version>${version}</version></dependency>
+    <dependency><groupId>org.apache.activemq</groupId><artifactId>artemis-amqp-protocol</artifactId><version>${version}</version></dependency>
+    <!-- Artemis logs through slf4j-api: without a binding the broker logs nothing, errors included -->
+    <dependency><groupId>org.slf4j</groupId><artifactId>slf4j-simple</artifactId><version>${slf4j_version}</version></dependency>
+  </dependencies>
+  <build><plugins><plugin>
+    <groupId>org.apache.maven.plugins</groupId><artifactId>maven-dependency-plugin</artifactId><version>3.8.1</version>
+  </plugin></plugins></build>
+</project>
+EOF
+  say "fetching artemis-server and artemis-amqp-protocol ${version} from Maven Central (mvn dependency:copy-dependencies)"
+  # Output to a file, shown on failure (Maven 3.8 prints stray colour codes even with -q -B). A
+  # second try, because CI runs this beside kafka.sh's mvn on the same ~/.m2.
+  for try in 1 2; do
+    if mvn -q -B -f "${work}/pom.xml" dependency:copy-dependencies \
+        -DoutputDirectory="${work}/libs" -DincludeScope=runtime >"${work}/mvn.log" 2>&1; then
+      break
+    fi
+    if [ "${try}" = 2 ]; then
+      cat "${work}/mvn.log" >&2
+      die "mvn could not fetch Artemis ${version} (see above)"
+    fi
+    say "mvn failed; trying once more"
+    sleep 2
+  done
+  [ -f "${work}/libs/artemis-server-${version}.jar" ] || die "mvn finished but ${work}/libs has no artemis-server-${version}.jar"
+  if ! mv -T "${work}/libs" "${libs}" 2>/dev/null; then
+    [ -f "${libs}/artemis-server-${version}.jar" ] || die "could not move the jars to ${libs}"
+  fi
+  rm -rf "${work}"
+  trap - EXIT
+  say "fetched $(ls "${libs}" | wc -l) jars ($(du -sh "${libs}" | cut -f1)) into ${libs} in $(since "${began}")s"
+}
+
+# The broker's main: EmbeddedActiveMQ on the broker.xml given as its argument. Compiled once into
+# the cache (again whenever this source changes).
+main_source() {
+  cat <<'EOF'
+// Written by tools/brokers/artemis.sh; edits are lost.
+import java.io.File;
+import org.apache.activemq.artemis.core.server.embedded.EmbeddedActiveMQ;
+
+public class FjordArtemis {
+  public static void main(String[] args) throws Exception {
+    if (args.length != 1) {
+      System.err.println("usage: FjordArtemis /path/to/broker.xml");
+      System.exit(2);
+    }
+    long began = System.currentTimeMillis();
+    EmbeddedActiveMQ server = new EmbeddedActiveMQ();
+    server.setConfigResourcePath(new File(args[0]).toURI().toString());
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      try {
+        server.stop();
+        System.out.println("ARTEMIS STOPPED");
+      } catch (Exception e) {
+        e.printStackTrace();
+      }
+    }));
+    server.start();
+    System.out.println("ARTEMIS STARTED in " + (System.currentTimeMillis() - began) + " ms (version "
+        + server.getActiveMQServer().getVersion().getFullVersion() + ")");
+    Thread.currentThread().join();
+  }
+}
+EOF
+}
+
+ensure_main() {
+  if [ -f "${main_dir}/${main_class}.class" ] && main_source | cmp -s - "${main_dir}/${main_class}.java"; then
+    return 0
+  fi
+  command -v javac >/dev/null || die "javac not found (needed once, to compile the broker's main): apt-get install -y openjdk-17-jdk-headless"
+  local began work
+  began="$(now)"
+  # Compile into a temporary directory, then swap it in.
+  work="$(mktemp -d "${cache}/artemis/${version}/.main.XXXXXX")"
+  main_work="${work}"
+  trap 'rm -rf "${main_work}"' EXIT
+  chmod 755 "${work}"
+  main_source >"${work}/${main_class}.java"
+  if ! javac -nowarn -d "${work}" -cp "${libs}/*" "${work}/${main_class}.java" >"${work}/javac.log" 2>&1; then
+    cat "${work}/javac.log" >&2
+    die "javac could not compile ${main_class}.java (see above)"
+  fi
+  rm -f "${work}/javac.log"
+  rm -rf "${main_dir}.old"
+  [ -d "${main_dir}" ] && mv -T "${main_dir}" "${main_dir}.old"
+  mv -T "${work}" "${main_dir}"
+  rm -rf "${main_dir}.old"
+  trap - EXIT
+  say "compiled ${main_dir}/${main_class}.class in $(since "${began}")s"
+}
+
+write_config() {
+  mkdir -p "${home}"
+  # A fresh data dir per start: nothing is persisted, but Artemis still creates its directories.
+  rm -rf "${data_dir}"
+  cat >"${config}" <<EOF
+<?xml version="1.0" encoding="UTF-8"?>
+<!-- Written by tools/brokers/artemis.sh on every start; edits are lost. -->
+<configuration xmlns="urn:activemq" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"
+               xsi:schemaLocation="urn:activemq /schema/artemis-configuration.xsd">
+  <core xmlns="urn:activemq:core">
+    <name>fjord</name>
+    <persistence-enabled>false</persistence-enabled>
+    <security-enabled>false</security-enabled>
+    <journal-type>NIO</journal-type>
+    <!-- without it: AMQ222269 Please use a fixed value for "journal-pool-files" -->
+    <journal-pool-files>10</journal-pool-files>
+    <paging-directory>${data_dir}/paging</paging-directory>
+    <bindings-directory>${data_dir}/bindings</bindings-directory>
+    <journal-directory>${data_dir}/journal</journal-directory>
+    <large-messages-directory>${data_dir}/large-messages</large-messages-directory>
+    <!-- The wildcard syntax of the address-setting matches below (and of wildcard subscriptions):
+         words separated by '/', as in oslo's routable addresses, so that
+         "openstack.org/om/rpc/multicast/#" is a prefix match. A legacy address has no '/', so
+         it is one word, which '*' (any run of characters but '/') matches: "broadcast.*". -->
+    <wildcard-addresses>
+      <routing-enabled>true</routing-enabled>
+      <delimiter>/</delimiter>
+      <any-words>#</any-words>
+      <single-word>*</single-word>
+    </wildcard-addresses>
+    <acceptors>
+      <acceptor name="amqp">tcp://${host}:${port}?protocols=AMQP;tcpNoDelay=true</acceptor>
+    </acceptors>
+    <address-settings>
+      <!-- Everything else (oslo's anycast and unicast RPC addresses, notifications, Fjord's own):
+           auto-created ANYCAST addresses and queues, deleted again once unused. -->
+      <address-setting match="#">
+        <dead-letter-address>DLQ</dead-letter-address>
+        <expiry-address>ExpiryQueue</expiry-address>
+        <!-- Python oslo sets absolute-expiry-time from time.monotonic() (seconds since boot),
+             which Artemis reads as a 1970 date and so expires every call request on arrival. -->
+        <no-expiry>true</no-expiry>
+        <auto-create-queues>true</auto-create-queues>
+        <auto-create-addresses>true</auto-create-addresses>
+        <auto-delete-queues>true</auto-delete-queues>
+        <auto-delete-addresses>true</auto-delete-addresses>
+        <default-address-routing-type>ANYCAST</default-address-routing-type>
+        <default-queue-routing-type>ANYCAST</default-queue-routing-type>
+      </address-setting>
+      <!-- oslo's fanout addresses (routable rpc and notify, legacy "broadcast.<exchange>.<topic>.all"):
+           MULTICAST, every subscriber gets its own copy. The settings of every match merge,
+           the most specific winning. -->
+      ${multicast_settings}
+    </address-settings>
+    <addresses>
+      <address name="DLQ"><anycast><queue name="DLQ"/></anycast></address>
+      <address name="ExpiryQueue"><anycast><queue name="ExpiryQueue"/></anycast></address>
+    </addresses>
+  </core>
+</configuration>
+EOF
+}
+
+# oslo's multicast address prefixes, routable ('/' words) and legacy (dotted: one word).
+multicast_matches=(openstack.org/om/rpc/multicast/# openstack.org/om/notify/multicast/# 'broadcast.*')
+multicast_settings="$(for match in "${multicast_matches[@]}"; do
+  printf '<address-setting match="%s">' "${match}"
+  printf '<default-address-routing-type>MULTICAST</default-address-routing-type>'
+  printf '<default-queue-routing-type>MULTICAST</default-queue-routing-type>'
+  printf '</address-setting>\n      '
+done)"
+
+wait_ready() { # pid, launch time
+  local pid="$1" began="$2" deadline=$((SECONDS + wait_seconds)) seen
+  while :; do
+    if seen="$(probe)"; then
+      say "ready in $(since "${began}")s (pid ${pid}; ${seen})"
+      return 0
+    fi
+    if ! proc_is_ours "${pid}"; then
+      say "the broker (pid ${pid}) exited before it was ready; last lines of ${out}:" >&2
+      tail -n 40 "${out}" >&2 || true
+      rm -f "${pid_file}"
+      exit 1
+    fi
+    if (( SECONDS >= deadline )); then
+      say "not ready after ${wait_seconds}s (pid ${pid} still runs; last probe: ${seen}); last lines of ${out}:" >&2
+      tail -n 40 "${out}" >&2 || true
+      exit 1
+    fi
+    sleep 0.2
+  done
+}
+
+start() {
+  local seen pid began deadline
+  if seen="$(probe)"; then
+    if pid="$(our_pid)"; then
+      say "AMQP 1.0 answers on ${host}:${port} (pid ${pid}; ${seen}); leaving it alone"
+    else
+      say "AMQP 1.0 answers on ${host}:${port} (${seen}), not started by this script; leaving it alone"
+    fi
+    say "url: ${url}"
+    return 0
+  fi
+  if pid="$(our_pid)"; then
+    if [ "$(home_port)" != "${port}" ]; then
+      die "the broker started from ${home} (pid ${pid}) listens on :$(home_port), not :${port}; stop it first (ARTEMIS_PORT=$(home_port) $0 stop) or give this one its own FJORD_ARTEMIS_HOME"
+    fi
+    say "our broker (pid ${pid}) runs but is not ready yet (${seen}); waiting for it"
+    wait_ready "${pid}" "$(now)"
+    say "url: ${url}"
+    return 0
+  fi
+  if port_open "${port}"; then
+    # Perhaps another checkout's broker is starting: give it the same time as ours.
+    say "something listens on ${host}:${port} but does not complete an AMQP 1.0 open (${seen}); waiting up to ${wait_seconds}s"
+    deadline=$((SECONDS + wait_seconds))
+    until seen="$(probe)"; do
+      (( SECONDS < deadline )) || die "${host}:${port} is taken by something that is not a ready AMQP 1.0 broker (${seen}); free the port or set ARTEMIS_PORT"
+      sleep 1
+    done
+    say "AMQP 1.0 answers on ${host}:${port} (${seen}), not started by this script; leaving it alone"
+    say "url: ${url}"
+    return 0
+  fi
+
+  command -v java >/dev/null || die "java not found: apt-get install -y openjdk-17-jdk-headless"
+  ensure_jars
+  ensure_main
+  write_config
+
+  [ -f "${out}" ] && mv -f "${out}" "${out}.1"
+  rm -f "${pid_file}"
+  began="$(now)"
+  # setsid: own session, so the broker outlives this script and its terminal. The inner shell
+  # closes every inherited descriptor above 2 (our lock, and any pipe of whoever ran us: a CI
+  # runner waiting for its pipe to close must not wait for the broker), writes its own pid and
+  # execs java, so the pid file holds java's pid whatever setsid does.
+  # shellcheck disable=SC2016,SC2086 # $$ is the inner shell's; JVM options are word lists on purpose
+  setsid nohup bash -c '
+    for fd in /proc/$$/fd/*; do fd="${fd##*/}"; if [ "${fd}" -gt 2 ]; then eval "exec ${fd}>&-"; fi; done
+    echo $$ >"$0"; exec "$@"' "${pid_file}" \
+    java ${heap_opts} ${extra_opts} \
+      "-Dorg.slf4j.simpleLogger.defaultLogLevel=${log_level}" \
+      -Dorg.slf4j.simpleLogger.showDateTime=true \
+      "-Dorg.slf4j.simpleLogger.dateTimeFormat=yyyy-MM-dd'T'HH:mm:ss.SSS" \
+      -cp "${main_dir}:${libs}/*" "${main_class}" "${config}" \
+    </dev/null >"${out}" 2>&1 &
+  for _ in $(seq 1 50); do [ -s "${pid_file}" ] && break; sleep 0.1; done
+  [ -s "${pid_file}" ] || die "the broker did not start (no pid in ${pid_file}); see ${out}"
+  pid="$(cat "${pid_file}")"
+  say "started Artemis ${version} (pid ${pid}, ${heap_opts}); log ${out}"
+  wait_ready "${pid}" "${began}"
+  say "url: ${url}"
+}
+
+stop() {
+  local pid began deadline
+  if ! pid="$(our_pid)"; then
+    rm -f "${pid_file}"
+    if port_open "${port}"; then
+      say "something listens on ${host}:${port}, but not a broker this script started (${home}); not stopping it" >&2
+      return 1
+    fi
+    say "not running"
+    return 0
+  fi
+  began="$(now)"
+  say "stopping Artemis (pid ${pid}, port $(home_port), SIGTERM)"
+  kill -TERM "${pid}" 2>/dev/null || true
+  deadline=$((SECONDS + stop_seconds))
+  while proc_is_ours "${pid}"; do
+    if (( SECONDS >= deadline )); then
+      say "pid ${pid} still runs ${stop_seconds}s after SIGTERM; sending SIGKILL" >&2
+      kill -KILL "${pid}" 2>/dev/null || true
+      sleep 1
+      break
+    fi
+    sleep 0.2
+  done
+  rm -f "${pid_file}"
+  for _ in $(seq 1 50); do
+    port_open "${port}" || break
+    sleep 0.1
+  done
+  say "stopped in $(since "${began}")s"
+}
+
+status() {
+  local seen pid
+  if seen="$(probe)"; then
+    if pid="$(our_pid)"; then
+      say "ready on ${url} (pid ${pid}; ${seen})"
+    else
+      say "ready on ${url} (${seen}), not started by this script"
+    fi
+    return 0
+  fi
+  if pid="$(our_pid)"; then
+    if [ "$(home_port)" = "${port}" ]; then
+      say "our broker (pid ${pid}) runs but is not ready (${seen})"
+      return 1
+    fi
+    say "(the broker started from ${home}, pid ${pid}, listens on :$(home_port), not :${port})"
+  fi
+  if port_open "${port}"; then
+    say "something listens on ${host}:${port} but does not complete an AMQP 1.0 open (${seen})"
+    return 1
+  fi
+  say "not running (${seen})"
+  return 3
+}
+
+command -v node >/dev/null || die "node not found (used to probe the broker)"
+action="${1:-start}"
+case "${action}" in
+  start|stop|restart) ;;
+  status) status; exit $? ;;
+  *) die "usage: $0 [start|stop|restart|status]" ;;
+esac
+
+# One start/stop at a time per state directory (CI and a test may call this together).
+mkdir -p "${home}"
+exec 9>"${home}/artemis.lock"
+flock -w $((wait_seconds + stop_seconds + 300)) 9 || die "another artemis.sh holds ${home}/artemis.lock"
+case "${action}" in
+  start) start ;;
+  stop) stop ;;
+  restart) stop; start ;;
+esac
