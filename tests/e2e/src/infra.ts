@@ -109,11 +109,22 @@ export async function dropDatabase(name: string): Promise<void> {
 
 export const KAFKA = { host: '127.0.0.1', port: 9092 };
 
+export const ARTEMIS = { host: '127.0.0.1', port: 5673 };
+
 /** Kafka for the hybrid suite (tools/brokers/kafka.sh); under CI=true a missing one fails. */
-export async function requireKafka(): Promise<boolean> {
-  if (await reachable(KAFKA.host, KAFKA.port)) return true;
-  if (process.env['CI'] === 'true') throw new Error(`CI=true and Kafka at ${KAFKA.host}:${KAFKA.port} is not reachable: .ci/run must start it`);
-  console.warn(`\n${'!'.repeat(78)}\n!! SKIPPING the hybrid (Kafka) e2e suite: nothing answers on ${KAFKA.host}:${KAFKA.port}.\n!! Run: bash tools/brokers/kafka.sh\n${'!'.repeat(78)}\n`);
+export function requireKafka(): Promise<boolean> {
+  return requireBroker('Kafka', KAFKA, 'bash tools/brokers/kafka.sh');
+}
+
+/** Apache Artemis (AMQP 1.0) for the amqp:// hybrid suite (tools/brokers/artemis.sh). */
+export function requireArtemis(): Promise<boolean> {
+  return requireBroker('Apache Artemis', ARTEMIS, 'bash tools/brokers/artemis.sh');
+}
+
+async function requireBroker(name: string, { host, port }: { host: string; port: number }, start: string): Promise<boolean> {
+  if (await reachable(host, port)) return true;
+  if (process.env['CI'] === 'true') throw new Error(`CI=true and ${name} at ${host}:${port} is not reachable: .ci/run must start it`);
+  console.warn(`\n${'!'.repeat(78)}\n!! SKIPPING a hybrid e2e suite: ${name} does not answer on ${host}:${port}.\n!! Run: ${start}\n${'!'.repeat(78)}\n`);
   return false;
 }
 

@@ -30,6 +30,8 @@ export interface SystemOptions {
    * vhost of the run. `kafka://127.0.0.1:9092/<name>` gives the hybrid deployment.
    */
   notificationUrl?: string;
+  /** The RPC transport of every app; default: a RabbitMQ vhost of the run. `amqp://...` puts RPC on AMQP 1.0. */
+  rpcUrl?: string;
   /** One more compute host, alone in its availability zone, whose spawns take `spawnDelay` s (to kill it mid-boot). */
   slowHost?: { host: string; availabilityZone: string; spawnDelay: number };
 }
@@ -47,7 +49,7 @@ export async function startSeparateSystem(options: SystemOptions = {}): Promise<
   };
   const downTime = String(options.serviceDownTime ?? 60);
   const group = new ProcessGroup({
-    OS_DEFAULT__TRANSPORT_URL: infra.rabbit['rpc']!,
+    OS_DEFAULT__TRANSPORT_URL: options.rpcUrl ?? infra.rabbit['rpc']!,
     OS_OSLO_MESSAGING_NOTIFICATIONS__TRANSPORT_URL: options.notificationUrl ?? infra.rabbit['notifications']!,
     ...(options.logLevel ? { OS_DEFAULT__LOG_LEVEL: options.logLevel } : {}),
     OS_DEFAULT__SERVICE_DOWN_TIME: downTime,

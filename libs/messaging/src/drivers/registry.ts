@@ -16,6 +16,7 @@ const builtins: Record<string, DriverLoader> = {
   rabbit: async () => (await import('./rabbit/index.js')).rabbitDriver,
   kombu: async () => (await import('./rabbit/index.js')).rabbitDriver,
   kafka: async () => (await import('./kafka/index.js')).kafkaDriver,
+  amqp: async () => (await import('./amqp1/index.js')).amqp1Driver,
 };
 
 /** Register (or replace) the driver for a URL scheme. */
