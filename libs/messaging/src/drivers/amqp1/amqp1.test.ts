@@ -135,6 +135,15 @@ describe.skipIf(!available)('amqp:// (AMQP 1.0) on Apache Artemis', () => {
     expect(() => getNotificationListener(t.notifications, [{ topic }], [{ info: () => undefined }], { pool: 'p' })).toThrow(NotSupportedByDriver);
   });
 
+  it("fails a call within its timeout on RabbitMQ's AMQP 1.0 plugin, which refuses dynamic reply sources, and nothing crashes", async () => {
+    const logger = recordingLogger();
+    const rpc = await getRpcTransport(new Config({ env: {} }), 'amqp://guest:guest@127.0.0.1:5672/', { logger });
+    cleanups.push(() => rpc.cleanup());
+    const started = Date.now();
+    await expect(getRpcClient(rpc, new Target({ topic: unique('rmq') }), { timeout: 2 }).call({}, 'anything', {})).rejects.toBeInstanceOf(MessagingTimeout);
+    expect(Date.now() - started).toBeLessThan(4_000);
+  });
+
   it('rejects a malformed request and keeps serving', async () => {
     const logger = recordingLogger();
     const conf = new Config({ env: {}, values: { DEFAULT: { control_exchange: unique('x') } } });

@@ -5,7 +5,7 @@
  * by `correlation_id`; notifications go to anycast addresses under the notify prefix.
  */
 import type { Delivery, Message, Receiver } from 'rhea';
-import { InvalidTarget, MessagingError, NotSupportedByDriver } from '../../errors.js';
+import { InvalidTarget, MessageDeliveryFailure, MessagingError, MessagingTimeout, NotSupportedByDriver } from '../../errors.js';
 import type { Logger } from '../../logging.js';
 import type { Target } from '../../rpc/target.js';
 import { serializeRemoteException } from '../../wire/failure.js';
@@ -46,7 +46,10 @@ export class Amqp1Driver implements Driver {
 
   async send(target: Target, ctxt: Context, request: RpcRequest, options: SendOptions): Promise<RpcReply | undefined> {
     if (!target.topic) throw new InvalidTarget('A topic is required to send an RPC message', target);
-    const addresser = await this.addressing();
+    const windowMs = options.waitForReply ? (options.timeout ?? 60) * 1000 : this.settings.timeouts.sendMs;
+    const addresser = await within(this.addressing(), windowMs, () =>
+      options.waitForReply ? new MessagingTimeout('No AMQP 1.0 connection before the call timed out') : new MessageDeliveryFailure('No AMQP 1.0 connection within default_send_timeout'),
+    );
     const address = target.fanout ? addresser.multicast(target, 'rpc') : target.server ? addresser.unicast(target, 'rpc') : addresser.anycast(target, 'rpc');
     const retry = options.retry === undefined || options.retry === null ? -1 : options.retry;
     const body = encodeRequest(request as unknown as JsonObject, ctxt, options.callMonitorTimeout);
@@ -56,7 +59,9 @@ export class Amqp1Driver implements Driver {
       return undefined;
     }
     const timeout = options.timeout ?? 60;
-    const reply = await this.replies_();
+    // The reply link may never attach (a peer without dynamic sources ends the session instead):
+    // the call's own timeout bounds that wait too.
+    const reply = await this.replies_(timeout * 1000);
     const msgId = uuidHex();
     const pending = this.replies.expect(msgId, timeout, options.callMonitorTimeout);
     const message: Message = { body, message_id: msgId, reply_to: reply.address(), ttl: timeout * 1000, absolute_expiry_time: new Date(Date.now() + timeout * 1000) };
@@ -66,7 +71,8 @@ export class Amqp1Driver implements Driver {
 
   async sendNotification(target: Target, ctxt: Context, message: JsonObject, version: 1 | 2, retry?: number | null): Promise<void> {
     if (!target.topic) throw new InvalidTarget('A topic is required to send a notification', target);
-    const address = (await this.addressing()).anycast(target, 'notify');
+    const addresser = await within(this.addressing(), this.settings.timeouts.notifyMs, () => new MessageDeliveryFailure('No AMQP 1.0 connection within default_notify_timeout'));
+    const address = addresser.anycast(target, 'notify');
     const r = retry === undefined || retry === null ? -1 : retry;
     await this.connection.send(address, { body: encodeNotification(message, ctxt, version) }, this.sendOptions('notify', this.settings.timeouts.notifyMs, r, false));
   }
@@ -79,7 +85,7 @@ export class Amqp1Driver implements Driver {
     const links = addresses.map((address) =>
       this.openReceiver(address, this.settings.credit.rpcServer, (message, delivery) => this.onRequest(address, message, delivery, onRequest)),
     );
-    await Promise.all(links.map(opened));
+    await this.attached(links);
     return this.listenerOf(links);
   }
 
@@ -94,7 +100,7 @@ export class Amqp1Driver implements Driver {
     const links = addresses.map((address) =>
       this.openReceiver(address, this.settings.credit.notifyServer, (message, delivery) => this.onNotification(address, message, delivery, onNotification)),
     );
-    await Promise.all(links.map(opened));
+    await this.attached(links);
     return this.listenerOf(links);
   }
 
@@ -120,7 +126,20 @@ export class Amqp1Driver implements Driver {
   }
 
   /** The reply link: a dynamic source whose address the peer assigns (again after a reconnect). */
-  private replies_(): Promise<{ address: () => string }> {
+  /** Every link attached, or the links closed and a clear error after default_send_timeout. */
+  private async attached(links: Receiver[]): Promise<void> {
+    try {
+      await Promise.all(links.map((link) => opened(link, this.settings.timeouts.sendMs)));
+    } catch (err) {
+      for (const link of links) {
+        this.receivers.delete(link);
+        link.close();
+      }
+      throw err;
+    }
+  }
+
+  private replies_(waitMs: number): Promise<{ address: () => string }> {
     this.replyLink ??= (async () => {
       let address = '';
       const receiver = this.connection.receiver({ dynamic: true, name: `openstack.org/om/receiver/[rpc-response]/${randomId()}`, credit: this.settings.credit.reply }, (message, delivery) =>
@@ -128,7 +147,13 @@ export class Amqp1Driver implements Driver {
       );
       this.receivers.add(receiver);
       receiver.on('receiver_open', () => (address = receiver.source.address ?? ''));
-      await opened(receiver);
+      try {
+        await opened(receiver, waitMs);
+      } catch (err) {
+        this.receivers.delete(receiver);
+        receiver.close();
+        throw err;
+      }
       address = receiver.source.address ?? '';
       if (!address) throw new MessagingError('the AMQP 1.0 peer gave the reply link no address (dynamic sources unsupported?)');
       return { address: () => address };
@@ -233,14 +258,30 @@ export class Amqp1Driver implements Driver {
   }
 }
 
-/** Resolves once the link is attached; rejects when the peer refuses it. */
-function opened(link: Receiver): Promise<void> {
+/** `promise`, or `error()` after `ms`. */
+function within<T>(promise: Promise<T>, ms: number, error: () => Error): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  return Promise.race([promise, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(error()), ms)))]).finally(() => clearTimeout(timer));
+}
+
+/**
+ * Resolves once the link is attached; rejects when the peer refuses it, or when nothing is heard
+ * within `timeoutMs` (RabbitMQ refuses some attaches by ending the whole session, silently for
+ * the link).
+ */
+function opened(link: Receiver, timeoutMs: number): Promise<void> {
   if (link.is_open()) return Promise.resolve();
+  const address = link.source?.address ?? 'a dynamic address';
   return new Promise((resolve, reject) => {
-    link.once('receiver_open', () => resolve());
+    const timer = setTimeout(() => reject(new MessagingTimeout(`The AMQP 1.0 peer did not attach a link to ${address} within ${timeoutMs / 1000} s`)), timeoutMs);
+    link.once('receiver_open', () => {
+      clearTimeout(timer);
+      resolve();
+    });
     link.once('receiver_error', (ctx: { receiver?: { error?: { description?: string; condition?: string } } }) => {
+      clearTimeout(timer);
       const error = ctx.receiver?.error;
-      reject(new MessagingError(`The AMQP 1.0 peer refused the link: ${error?.condition ?? ''} ${error?.description ?? ''}`.trim()));
+      reject(new MessagingError(`The AMQP 1.0 peer refused the link to ${address}: ${error?.condition ?? ''} ${error?.description ?? ''}`.trim()));
     });
   });
 }
