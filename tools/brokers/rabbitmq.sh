@@ -71,6 +71,14 @@ else
   say "AMQP 1.0 (rabbitmq_amqp1_0) enabled in $((SECONDS - began))s"
 fi
 
+# AMQP 1.0 clients cannot delete queues, and RabbitMQ 3.x keeps the ones its plugin creates: the
+# amqp:// driver's named reply queues (fjord-reply-*) and the amq.gen-* queue behind every /topic/
+# (fanout) receiver. A policy expires them once unused for a minute. Applying it again is harmless.
+if rabbitmqctl status >/dev/null 2>&1; then
+  rabbitmqctl set_policy -p / fjord-amqp1-leftovers '^(fjord-reply-|amq\.gen-)' '{"expires":60000}' --apply-to queues >/dev/null \
+    && say "policy fjord-amqp1-leftovers: unused fjord-reply-* and amq.gen-* queues expire after 60 s"
+fi
+
 if management_answers; then
   say "management API answers on ${host}:${mgmt_port}"
   exit 0

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Target } from '../../rpc/target.js';
-import { createAddresser, modeForPeer, type AddressingSettings } from './addressing.js';
+import { createAddresser, forRabbitMq, modeForPeer, type AddressingSettings } from './addressing.js';
 
 const SETTINGS: AddressingSettings = {
   mode: 'dynamic',
@@ -51,5 +51,13 @@ describe("oslo's AMQP 1.0 addresses", () => {
     expect(modeForPeer(SETTINGS, 'qpid-dispatch-router')).toBe('routable');
     expect(modeForPeer(SETTINGS, 'apache-activemq-artemis')).toBe('routable');
     expect(modeForPeer({ ...SETTINGS, mode: 'legacy' }, 'apache-activemq-artemis')).toBe('legacy');
+    expect(modeForPeer(SETTINGS, 'RabbitMQ')).toBe('legacy');
+  });
+
+  it("wraps the legacy names in RabbitMQ 3.x's /queue/ and /topic/ forms", () => {
+    const a = forRabbitMq(createAddresser(SETTINGS, 'legacy'));
+    expect(a.multicast(target, 'rpc')).toBe('/topic/broadcast.nova.compute.all');
+    expect(a.unicast(target, 'rpc')).toBe('/queue/exclusive.nova.compute.host1');
+    expect(a.anycast(target, 'rpc')).toBe('/queue/unicast.nova.compute');
   });
 });

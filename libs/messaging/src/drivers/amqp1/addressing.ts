@@ -9,6 +9,11 @@
  * Notifications use anycast only, with `<topic>.<priority>` as the topic (routable: under the
  * notify prefix). `addressing_mode=dynamic` picks legacy when the peer's Open names no product
  * or `qpid-cpp` (qpidd), routable for anything else (a router, Artemis).
+ *
+ * RabbitMQ 3.x's AMQP 1.0 plugin (product `RabbitMQ`) is not in oslo (its driver cannot work
+ * there) and takes only its own address forms: Fjord uses the legacy names inside them, `/queue/`
+ * for unicast and anycast (a shared queue) and `/topic/` for multicast (amq.topic: one queue per
+ * receiver).
  */
 import type { Target } from '../../rpc/target.js';
 
@@ -36,7 +41,19 @@ export interface Addresser {
 /** oslo's choice for `addressing_mode=dynamic`, from the peer's Open `properties.product`. */
 export function modeForPeer(settings: AddressingSettings, product: unknown): AddressingMode {
   if (settings.mode !== 'dynamic') return settings.mode;
-  return product === undefined || product === null || product === 'qpid-cpp' ? 'legacy' : 'routable';
+  return product === undefined || product === null || product === 'qpid-cpp' || product === RABBITMQ ? 'legacy' : 'routable';
+}
+
+export const RABBITMQ = 'RabbitMQ';
+
+/** RabbitMQ 3.x's address forms around oslo's names (see the module comment). */
+export function forRabbitMq(addresser: Addresser): Addresser {
+  return {
+    mode: addresser.mode,
+    multicast: (t, s) => `/topic/${addresser.multicast(t, s)}`,
+    unicast: (t, s) => `/queue/${addresser.unicast(t, s)}`,
+    anycast: (t, s) => `/queue/${addresser.anycast(t, s)}`,
+  };
 }
 
 export function createAddresser(settings: AddressingSettings, mode: AddressingMode): Addresser {

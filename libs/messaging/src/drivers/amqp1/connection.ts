@@ -123,14 +123,12 @@ export class Amqp1Connection {
 
   private async sendOnce(address: string, message: Message, options: SendOptions): Promise<{ kind: 'done' | 'retry' | 'failed' | 'timeout'; detail?: string }> {
     if (this.closed) throw new TransportClosed('the amqp transport was cleaned up');
-    const sender = await this.sendable(address, options.deadline);
+    const sender = await this.sendable(address, options.presettled, options.deadline);
     if (!sender) return { kind: 'timeout' };
     // oslo sets `to` on every message (brokers route by the link's target anyway).
     const delivery = sender.send({ ...message, to: address });
-    if (options.presettled) {
-      delivery.update(true);
-      return { kind: 'done' };
-    }
+    // Sent on a link whose transfers are settled (a disposition afterwards upsets RabbitMQ).
+    if (options.presettled) return { kind: 'done' };
     const outcome = await new Promise<{ outcome: string; detail?: string }>((resolve) => {
       const timer = setTimeout(() => {
         this.pending.delete(delivery);
@@ -167,23 +165,28 @@ export class Amqp1Connection {
     else settle(outcome);
   }
 
-  /** The cached sender of `address` once it has credit, or undefined at the deadline. */
-  private async sendable(address: string, deadline: number): Promise<Sender | undefined> {
-    let cached = this.senders.get(address);
+  /**
+   * The cached sender of `address` once it has credit, or undefined at the deadline. rhea settles
+   * per link, not per transfer: pre-settled kinds get a link of their own (snd-settle-mode settled).
+   */
+  private async sendable(address: string, presettled: boolean, deadline: number): Promise<Sender | undefined> {
+    const key = `${presettled ? 'settled' : 'unsettled'}|${address}`;
+    let cached = this.senders.get(key);
     if (!cached) {
       const sender = this.connection.open_sender({
         name: `openstack.org/om/sender/[${address}]/${randomId()}`,
         source: { address },
         target: { address },
         autosettle: true,
-      });
+        ...(presettled ? { snd_settle_mode: 1 } : {}),
+      } as Parameters<Connection['open_sender']>[0]);
       cached = { sender, idleTimer: undefined };
-      this.senders.set(address, cached);
+      this.senders.set(key, cached);
     }
     clearTimeout(cached.idleTimer);
     const entry = cached;
     entry.idleTimer = setTimeout(() => {
-      this.senders.delete(address);
+      this.senders.delete(key);
       entry.sender.close();
     }, this.settings.senderLinkTimeoutMs);
     entry.idleTimer.unref();
@@ -210,6 +213,7 @@ export class Amqp1Connection {
       name: options.name,
       source: options.dynamic ? { dynamic: true } : { address: options.address },
       target: options.dynamic ? { address: 'rpc-response' } : { address: options.address },
+      // rhea re-attaches a dynamic source as dynamic after a reconnect (a new address).
       credit_window: options.credit,
       autoaccept: false,
     } as Parameters<Connection['open_receiver']>[0]);

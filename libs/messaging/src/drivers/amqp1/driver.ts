@@ -23,7 +23,7 @@ import type {
   RpcRequest,
   SendOptions,
 } from '../contract.js';
-import { createAddresser, modeForPeer, type Addresser } from './addressing.js';
+import { createAddresser, forRabbitMq, modeForPeer, RABBITMQ, type Addresser } from './addressing.js';
 import { Amqp1Connection, randomId } from './connection.js';
 import type { Amqp1Settings, MessageKind } from './settings.js';
 import { decodeReply, decodeRequest, encodeNotification, encodeReply, encodeRequest } from './wire.js';
@@ -32,6 +32,8 @@ export class Amqp1Driver implements Driver {
   readonly capabilities: DriverCapabilities = { rpc: true, notifications: true, requeue: true, pools: false };
   private readonly connection: Amqp1Connection;
   private addresser: Promise<Addresser> | undefined;
+  /** RabbitMQ 3.x refuses dynamic sources: replies then go to a named queue. */
+  private namedReplyQueue = false;
   private replyLink: Promise<{ address: () => string }> | undefined;
   private readonly replies: ReplyWaiter;
   private readonly receivers = new Set<Receiver>();
@@ -120,7 +122,10 @@ export class Amqp1Driver implements Driver {
     this.addresser ??= this.connection.whenOpen().then((peer) => {
       const mode = modeForPeer(this.settings.addressing, peer.product);
       this.logger.debug(`AMQP 1.0 peer ${String(peer.product ?? '(no product)')}: ${mode} addressing`);
-      return createAddresser(this.settings.addressing, mode);
+      const addresser = createAddresser(this.settings.addressing, mode);
+      if (peer.product !== RABBITMQ) return addresser;
+      this.namedReplyQueue = true;
+      return forRabbitMq(addresser);
     });
     return this.addresser;
   }
@@ -141,12 +146,16 @@ export class Amqp1Driver implements Driver {
 
   private replies_(waitMs: number): Promise<{ address: () => string }> {
     this.replyLink ??= (async () => {
-      let address = '';
-      const receiver = this.connection.receiver({ dynamic: true, name: `openstack.org/om/receiver/[rpc-response]/${randomId()}`, credit: this.settings.credit.reply }, (message, delivery) =>
-        this.onReply(message, delivery),
+      await this.addressing();
+      // A named queue where dynamic sources are refused; a broker policy expires it once unused.
+      const named = this.namedReplyQueue ? `/queue/fjord-reply-${randomId()}` : undefined;
+      let address = named ?? '';
+      const receiver = this.connection.receiver(
+        { ...(named ? { address: named } : { dynamic: true }), name: `openstack.org/om/receiver/[rpc-response]/${randomId()}`, credit: this.settings.credit.reply },
+        (message, delivery) => this.onReply(message, delivery),
       );
       this.receivers.add(receiver);
-      receiver.on('receiver_open', () => (address = receiver.source.address ?? ''));
+      receiver.on('receiver_open', () => (address = named ?? receiver.source.address ?? ''));
       try {
         await opened(receiver, waitMs);
       } catch (err) {
@@ -154,7 +163,7 @@ export class Amqp1Driver implements Driver {
         receiver.close();
         throw err;
       }
-      address = receiver.source.address ?? '';
+      address = named ?? receiver.source.address ?? '';
       if (!address) throw new MessagingError('the AMQP 1.0 peer gave the reply link no address (dynamic sources unsupported?)');
       return { address: () => address };
     })();
