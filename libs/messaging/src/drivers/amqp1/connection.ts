@@ -25,6 +25,7 @@ export interface SendOptions {
 interface CachedSender {
   sender: Sender;
   idleTimer: ReturnType<typeof setTimeout> | undefined;
+  lastUsed: number;
 }
 
 export interface PeerInfo {
@@ -180,17 +181,12 @@ export class Amqp1Connection {
         autosettle: true,
         ...(presettled ? { snd_settle_mode: 1 } : {}),
       } as Parameters<Connection['open_sender']>[0]);
-      cached = { sender, idleTimer: undefined };
+      cached = { sender, idleTimer: undefined, lastUsed: Date.now() };
       this.senders.set(key, cached);
+      this.expireWhenIdle(key, cached, this.settings.senderLinkTimeoutMs);
     }
-    clearTimeout(cached.idleTimer);
-    const entry = cached;
-    entry.idleTimer = setTimeout(() => {
-      this.senders.delete(key);
-      entry.sender.close();
-    }, this.settings.senderLinkTimeoutMs);
-    entry.idleTimer.unref();
-    const { sender } = entry;
+    cached.lastUsed = Date.now();
+    const { sender } = cached;
     while (!sender.sendable()) {
       const left = deadline - Date.now();
       if (left <= 0 || this.closed) return undefined;
@@ -205,6 +201,17 @@ export class Amqp1Connection {
       });
     }
     return sender;
+  }
+
+  /** Detach a sender idle for default_sender_link_timeout (one timer per link, not per send). */
+  private expireWhenIdle(key: string, entry: CachedSender, delayMs: number): void {
+    entry.idleTimer = setTimeout(() => {
+      const idleFor = Date.now() - entry.lastUsed;
+      if (idleFor < this.settings.senderLinkTimeoutMs) return this.expireWhenIdle(key, entry, this.settings.senderLinkTimeoutMs - idleFor);
+      this.senders.delete(key);
+      entry.sender.close();
+    }, delayMs);
+    entry.idleTimer.unref();
   }
 
   /** A receiver link; `onMessage` gets each message with its delivery (accept/release it). */

@@ -32,6 +32,8 @@ export class Amqp1Driver implements Driver {
   readonly capabilities: DriverCapabilities = { rpc: true, notifications: true, requeue: true, pools: false };
   private readonly connection: Amqp1Connection;
   private addresser: Promise<Addresser> | undefined;
+  /** The addresser once known: the common path needs no promise race. */
+  private knownAddresser: Addresser | undefined;
   /** RabbitMQ 3.x refuses dynamic sources: replies then go to a named queue. */
   private namedReplyQueue = false;
   private replyLink: Promise<{ address: () => string }> | undefined;
@@ -49,7 +51,7 @@ export class Amqp1Driver implements Driver {
   async send(target: Target, ctxt: Context, request: RpcRequest, options: SendOptions): Promise<RpcReply | undefined> {
     if (!target.topic) throw new InvalidTarget('A topic is required to send an RPC message', target);
     const windowMs = options.waitForReply ? (options.timeout ?? 60) * 1000 : this.settings.timeouts.sendMs;
-    const addresser = await within(this.addressing(), windowMs, () =>
+    const addresser = this.knownAddresser ?? await within(this.addressing(), windowMs, () =>
       options.waitForReply ? new MessagingTimeout('No AMQP 1.0 connection before the call timed out') : new MessageDeliveryFailure('No AMQP 1.0 connection within default_send_timeout'),
     );
     const address = target.fanout ? addresser.multicast(target, 'rpc') : target.server ? addresser.unicast(target, 'rpc') : addresser.anycast(target, 'rpc');
@@ -122,10 +124,10 @@ export class Amqp1Driver implements Driver {
     this.addresser ??= this.connection.whenOpen().then((peer) => {
       const mode = modeForPeer(this.settings.addressing, peer.product);
       this.logger.debug(`AMQP 1.0 peer ${String(peer.product ?? '(no product)')}: ${mode} addressing`);
-      const addresser = createAddresser(this.settings.addressing, mode);
-      if (peer.product !== RABBITMQ) return addresser;
-      this.namedReplyQueue = true;
-      return forRabbitMq(addresser);
+      const base = createAddresser(this.settings.addressing, mode);
+      this.namedReplyQueue = peer.product === RABBITMQ;
+      this.knownAddresser = this.namedReplyQueue ? forRabbitMq(base) : base;
+      return this.knownAddresser;
     });
     return this.addresser;
   }

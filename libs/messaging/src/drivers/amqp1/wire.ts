@@ -45,7 +45,7 @@ export function decodeRequest(body: unknown): DecodedRequest {
   const raw = data['request'];
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw new MalformedMessage('the message has no "request" dict');
   // deserialize_msg: an envelope is opened, a bare dict is used as it is.
-  const message = deserializeMessage(JSON.stringify(raw));
+  const message = isEnvelope(raw) ? deserializeMessage(JSON.stringify(raw)) : (raw as JsonObject);
   const context = data['context'];
   const ctxt = context !== null && typeof context === 'object' && !Array.isArray(context) ? (context as Context) : {};
   const timeout = data['call_monitor_timeout'];
@@ -58,6 +58,10 @@ export function decodeReply(body: unknown): RpcReply | undefined {
   const data = parseBody(body);
   if (typeof data['failure'] === 'string') return { failure: data['failure'] };
   return { result: data['response'] ?? null };
+}
+
+function isEnvelope(value: object): boolean {
+  return ENVELOPE_VERSION_KEY in value && ENVELOPE_MESSAGE_KEY in value;
 }
 
 function parseBody(body: unknown): JsonObject {
