@@ -1,4 +1,7 @@
-"""Python oslo.messaging baseline: sequential call() and confirmed cast() on one RabbitMQ.
+"""Python oslo.messaging baseline: sequential call() and cast() on one broker (rabbit:// or amqp://).
+
+Arguments: url calls casts topic [data_length]; with data_length the echoed value is
+{"data": "x" * data_length} (the amqp bench's 300-byte payload), else a small dict.
 
 Run with Debian's interpreter (/usr/bin/python3) and python3-oslo.messaging installed.
 Prints one JSON line: {"calls", "call_seconds", "call_latencies_ms", "casts", "cast_seconds"}.
@@ -31,6 +34,8 @@ def main():
     client = om.get_rpc_client(transport, om.Target(topic=topic), timeout=30)
     ctxt = {'user_id': 'bench', 'project_id': 'p', 'request_id': 'req-bench'}
     value = {'id': 42, 'name': 'instance-0001', 'flavor': 'm1.small'}
+    if len(sys.argv) > 5:
+        value = {'data': 'x' * int(sys.argv[5])}
     for _ in range(100):
         client.call(ctxt, 'echo', value=value)
 

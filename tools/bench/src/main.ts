@@ -1,5 +1,6 @@
 /**
- * Fjord benchmarks (not tests): `npm run bench [-- --scale 0.2 --only memory|rabbit|kafka --rounds 3]`.
+ * Fjord benchmarks (not tests): `npm run bench [-- --scale 0.2 --only memory|rabbit|kafka|amqp --rounds 3]`.
+ * amqp (AMQP 1.0 on Artemis) takes `--amqp-url amqp://host:5673/` and `--no-python` (skip oslo's rows).
  * kafka also takes `--kafka-url kafka://host:9092/`, `--kafka-window 500` (Fjord's notify()
  * calls in flight), `--kafka-probe` (request counts and batch sizes of each side) and, for
  * what-if runs, `--kafka-conf group.option=value` (repeatable) over Fjord's default options.
@@ -8,6 +9,7 @@
  * the compiled JS under plain node, as apps run it (tsx's on-the-fly transform wraps every
  * function it loads, the library's included, and costs a quarter of a memory:// call).
  */
+import { benchAmqp1, SCENARIOS as AMQP } from './amqp1.js';
 import { openRawAmqplibRig, openRawOsloSemanticsRig } from './amqplib-baseline.js';
 import { concurrent, medianRun, percentile, printTable, sequential, type Result } from './harness.js';
 import { benchKafka, parseConf, SCENARIOS as KAFKA } from './kafka.js';
@@ -16,6 +18,7 @@ import { kafkaBrokers, kafkaReachable } from './kafkajs-baseline.js';
 import { benchMemory } from './memory.js';
 import { benchPythonOslo, pythonOsloAvailable } from './python-baseline.js';
 import { openFjordRabbitRig, rssGrowthMb } from './rabbit.js';
+import { amqpHostPort, amqpReachable, PAYLOAD } from './rhea-baseline.js';
 
 function flag(name: string): string | undefined {
   const index = process.argv.indexOf(`--${name}`);
@@ -105,5 +108,35 @@ if (!only || only === 'kafka') {
     const missing = `Kafka is missing: nothing listens on ${broker}`;
     if (process.env['CI'] === 'true') throw new Error(`${missing}. The kafka benchmark needs it on CI (tools/brokers/kafka.sh).`);
     console.warn(`\n${'!'.repeat(100)}\n!!! ${missing}\n!!! SKIPPING the kafka:// benchmark. Start it with: bash tools/brokers/kafka.sh\n${'!'.repeat(100)}\n`);
+  }
+}
+
+if (!only || only === 'amqp') {
+  const amqpUrl = flag('amqp-url') ?? process.env['FJORD_BENCH_AMQP_URL'] ?? 'amqp://127.0.0.1:5673/';
+  const { host, port } = amqpHostPort(amqpUrl);
+  if (await amqpReachable(amqpUrl)) {
+    const rounds = Number(flag('rounds') ?? 3);
+    const rows = await benchAmqp1(amqpUrl, rounds, n(2_000));
+    const withPython = !process.argv.includes('--no-python') && pythonOsloAvailable();
+    // Python client → Python server on the same broker, echoing the same 300-byte value.
+    const python = withPython ? await benchPythonOslo(amqpUrl, n(1_000), n(1_000), PAYLOAD.data.length) : [];
+    printTable(`amqp:// (AMQP 1.0) on ${host}:${port} (median of ${rounds} alternating rounds; Python: one run)`, [...rows, ...python]);
+    if (!withPython) console.log('No Python oslo.messaging rows (--no-python, or /usr/bin/python3 -c "import oslo_messaging" failed).');
+    const rate = (prefix: string) => {
+      const r = [...rows, ...python].find((row) => row.scenario.startsWith(prefix));
+      return r ? r.ops / r.seconds : Number.NaN;
+    };
+    const p = (scenario: string, pct: number) => percentile([...(rows.find((r) => r.scenario === scenario)?.latencies ?? [])].sort((a, b) => a - b), pct);
+    const ratio = (a: number, b: number) => (Number.isFinite(a / b) ? (a / b).toFixed(2) : 'n/a');
+    console.log('\n| goal | measured | target |\n|:--|--:|--:|');
+    console.log(`| Fjord sequential call / raw rhea | ${ratio(rate(AMQP.fjordSequential), rate(AMQP.rawSequential))} | ≥ 0.8 |`);
+    console.log(`| Fjord 64 in flight / raw rhea 64 in flight | ${ratio(rate(AMQP.fjordConcurrent), rate(AMQP.rawConcurrent))} | ≥ 0.8 |`);
+    console.log(`| Fjord sequential call / Python oslo amqp | ${ratio(rate(AMQP.fjordSequential), rate('Python oslo.messaging 14 amqp call'))} | ≥ 3 |`);
+    console.log(`| (for reference) sequential p50, Fjord / raw rhea | ${ratio(p(AMQP.fjordSequential, 50), p(AMQP.rawSequential, 50))} | |`);
+    console.log(`| (for reference) 64 in flight p99, Fjord / raw rhea | ${ratio(p(AMQP.fjordConcurrent, 99), p(AMQP.rawConcurrent, 99))} | |`);
+  } else {
+    const missing = `Apache Artemis is missing: nothing listens on ${host}:${port}`;
+    if (process.env['CI'] === 'true') throw new Error(`${missing}. The amqp benchmark needs it on CI (tools/brokers/artemis.sh).`);
+    console.warn(`\n${'!'.repeat(100)}\n!!! ${missing}\n!!! SKIPPING the amqp:// benchmark. Start it with: bash tools/brokers/artemis.sh\n${'!'.repeat(100)}\n`);
   }
 }
