@@ -219,7 +219,8 @@ export class Amqp1Driver implements Driver {
     }
     const timeout = decoded.callMonitorTimeout;
     onRequest({
-      ctxt: { ...decoded.ctxt, client_timeout: timeout },
+      // As oslo's amqp server: the context alone (the rabbit drivers add client_timeout to it).
+      ctxt: decoded.ctxt,
       request: decoded.message as unknown as RpcRequest,
       clientTimeout: timeout,
       expectsReply: replyTo !== undefined,
