@@ -1,5 +1,5 @@
 /**
- * Once per vitest run: probe for RabbitMQ, Kafka and Python oslo.messaging (the test files decide
+ * Once per vitest run: probe for RabbitMQ, Kafka, Artemis and Python oslo.messaging (the test files decide
  * from this probe whether to run, skip or fail), give the run an id that prefixes every name it
  * declares, and afterwards sweep whatever the run left on the brokers.
  */
@@ -17,7 +17,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
   project.provide('interopRunId', runId);
   if (probe.osloVersion) {
     const kafka = probe.confluentKafkaVersion ? `, confluent_kafka ${probe.confluentKafkaVersion}` : '';
-    console.log(`interop: Python oslo.messaging ${probe.osloVersion}${kafka}, run id ${runId}`);
+    const amqp = probe.pyngusVersion ? `, ${probe.pyngusVersion}` : '';
+    console.log(`interop: Python oslo.messaging ${probe.osloVersion}${kafka}${amqp}, run id ${runId}`);
   }
   const rabbit = probe.managementProblem === undefined;
   const kafka = probe.kafkaProblem === undefined;

@@ -24,6 +24,12 @@ export function kafkaBrokers(): string[] {
     .map((host) => (/:\d+$/.test(host) ? host : `${host}:9092`));
 }
 
+/**
+ * The AMQP 1.0 broker of the amqp:// tests: Apache Artemis from tools/brokers/artemis.sh, whose
+ * broker.xml routes oslo's addresses (multicast fanout, no-expiry). Both sides use it.
+ */
+export const AMQP_URL = process.env['FJORD_INTEROP_AMQP_URL'] ?? 'amqp://127.0.0.1:5673/';
+
 /** RabbitMQ's management API, used to inspect and delete what the tests declared. */
 export const MANAGEMENT_URL = process.env['FJORD_INTEROP_MANAGEMENT_URL'] ?? 'http://guest:guest@127.0.0.1:15672';
 /**

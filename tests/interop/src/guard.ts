@@ -1,7 +1,8 @@
 /**
- * requireRabbitAndOslo() / requireKafkaAndOslo(): the guard every interop test file starts with.
+ * requireRabbitAndOslo() / requireKafkaAndOslo() / requireArtemisAndOslo(): the guard every interop test file starts with.
  * The rabbit:// files need RabbitMQ (AMQP and the management API) and Debian's /usr/bin/python3
- * with oslo_messaging; the kafka:// files need Kafka and that Python with confluent_kafka.
+ * with oslo_messaging; the kafka:// files need Kafka and that Python with confluent_kafka; the
+ * amqp:// files need Artemis (AMQP 1.0) and that Python with pyngus and proton.
  * When something is missing the files are skipped with a loud warning on a developer machine,
  * and FAIL under CI (CI=true), where a silently skipped interop suite would look green while
  * proving nothing. The probe runs once per vitest run, in global-setup.ts.
@@ -52,4 +53,9 @@ export function requireRabbitAndOslo(): Promise<boolean> {
 /** The same for the kafka:// files: Kafka, and oslo_messaging with confluent_kafka. */
 export function requireKafkaAndOslo(): Promise<boolean> {
   return guard('kafka');
+}
+
+/** The same for the amqp:// files: Artemis (AMQP 1.0), and oslo_messaging with pyngus and proton. */
+export function requireArtemisAndOslo(): Promise<boolean> {
+  return guard('amqp');
 }

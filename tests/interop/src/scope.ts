@@ -2,11 +2,12 @@
  * Per-file resources: a unique name prefix, rabbit:// or kafka:// transports, and everything that
  * must be stopped afterwards (servers, listeners, Python peers), then what the file made on its
  * broker: the queues and exchanges (deleted through the management API), or the Kafka topics and
- * consumer groups (deleted through a kafkajs admin client).
+ * consumer groups (deleted through a kafkajs admin client). Artemis (amqp://) deletes the
+ * addresses and queues it auto-created itself once nobody uses them.
  */
 import { afterAll, beforeAll } from 'vitest';
 import { Config, createConsoleLogger, getNotificationTransport, getRpcTransport, type Logger, type Transport } from '@fjord/messaging';
-import { kafkaUrl, RABBIT_URL, sleep } from './env.js';
+import { AMQP_URL, kafkaUrl, RABBIT_URL, sleep } from './env.js';
 import { KafkaAdmin } from './kafka-admin.js';
 import { uniquePrefix } from './names.js';
 import { stopAllPeers } from './peers.js';
@@ -27,6 +28,8 @@ function recordingLogger(records: LogRecord[], print: Logger = createConsoleLogg
   return { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
 }
 
+export type InteropBroker = 'rabbit' | 'kafka' | 'amqp';
+
 export class InteropScope {
   readonly prefix: string;
   /** Everything the file's transports logged. */
@@ -37,10 +40,13 @@ export class InteropScope {
   private replyQueuesBefore = new Set<string>();
   private kafkaAdminClient: KafkaAdmin | undefined;
 
-  /** `broker` says what end() cleans: RabbitMQ queues and exchanges, or Kafka topics and groups. */
+  /**
+   * `broker` says what end() cleans: RabbitMQ queues and exchanges, or Kafka topics and groups;
+   * nothing on Artemis, which auto-deletes what it auto-created.
+   */
   constructor(
     label: string,
-    readonly broker: 'rabbit' | 'kafka' = 'rabbit',
+    readonly broker: InteropBroker = 'rabbit',
   ) {
     this.prefix = uniquePrefix(label);
   }
@@ -66,6 +72,20 @@ export class InteropScope {
   /** A kafka:// notification transport; `virtualHost` becomes the URL path (`kafka://host:port/<vhost>`). */
   async kafkaNotificationTransport(virtualHost = '', query = ''): Promise<Transport> {
     const transport = await getNotificationTransport(new Config({ env: {} }), withQuery(kafkaUrl(virtualHost), query), { logger: this.logger });
+    this.transports.push(transport);
+    return transport;
+  }
+
+  /** An amqp:// (AMQP 1.0, Artemis) RPC transport; `query` is appended to the URL. */
+  async amqpRpcTransport(query = ''): Promise<Transport> {
+    const transport = await getRpcTransport(new Config({ env: {} }), withQuery(AMQP_URL, query), { logger: this.logger });
+    this.transports.push(transport);
+    return transport;
+  }
+
+  /** An amqp:// (AMQP 1.0, Artemis) notification transport. */
+  async amqpNotificationTransport(query = ''): Promise<Transport> {
+    const transport = await getNotificationTransport(new Config({ env: {} }), withQuery(AMQP_URL, query), { logger: this.logger });
     this.transports.push(transport);
     return transport;
   }
@@ -110,7 +130,7 @@ export class InteropScope {
       // global teardown tries again); an empty group with stale offsets harms nobody.
       await attempt(() => admin.deleteGroupsWithPrefix(this.prefix));
       await attempt(() => admin.close());
-    } else {
+    } else if (this.broker === 'rabbit') {
       // Let the broker notice the closed connections before deleting with if-unused.
       await sleep(300);
       await attempt(() => deleteQueuesWithPrefix(this.prefix));
@@ -122,7 +142,7 @@ export class InteropScope {
 }
 
 /** A scope whose begin/end run in this file's beforeAll/afterAll (only when `enabled`). */
-export function interopScope(label: string, enabled: boolean, broker: 'rabbit' | 'kafka' = 'rabbit'): InteropScope {
+export function interopScope(label: string, enabled: boolean, broker: InteropBroker = 'rabbit'): InteropScope {
   const scope = new InteropScope(label, broker);
   if (enabled) {
     beforeAll(() => scope.begin());

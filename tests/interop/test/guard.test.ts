@@ -1,6 +1,6 @@
 /**
- * The policy of requireRabbitAndOslo() and requireKafkaAndOslo(), without a broker: run when
- * everything is there, skip loudly on a developer machine, fail under CI.
+ * The policy of requireRabbitAndOslo(), requireKafkaAndOslo() and requireArtemisAndOslo(),
+ * without a broker: run when everything is there, skip loudly on a developer machine, fail under CI.
  */
 import { describe, expect, it, vi } from 'vitest';
 import { decide, isCi, probeProblems, type InteropProbe } from '../src/probe.js';
@@ -69,5 +69,36 @@ describe('requireKafkaAndOslo policy', () => {
   it('fails under CI instead of skipping; a missing oslo is reported once, not as a missing confluent_kafka too', () => {
     expect(() => decide(kafkaMissing, { CI: 'true' }, vi.fn(), 'kafka')).toThrow(/kafka:\/\/ interop tests cannot run under CI[\s\S]*127\.0\.0\.1:9092[\s\S]*confluent_kafka/);
     expect(probeProblems({ pythonProblem: 'no oslo', confluentKafkaProblem: 'no confluent_kafka' }, 'kafka')).toEqual(['no oslo']);
+  });
+});
+
+describe('requireArtemisAndOslo policy', () => {
+  const amqpMissing: InteropProbe = {
+    osloVersion: '14.0.3',
+    amqpProblem: 'Artemis (AMQP 1.0): cannot connect to 127.0.0.1:5673 (ECONNREFUSED)',
+    pyngusProblem: 'pyngus/proton (oslo\'s amqp:// driver): `/usr/bin/python3 -c "import pyngus, proton"` failed: ModuleNotFoundError: No module named \'pyngus\'',
+  };
+
+  it('runs the amqp files with Artemis, pyngus and proton, whatever RabbitMQ and Kafka do (and the other way round)', () => {
+    const warn = vi.fn();
+    expect(decide({ ...missing, pythonProblem: undefined, osloVersion: '14.0.3', kafkaProblem: 'no Kafka' }, { CI: 'true' }, warn, 'amqp')).toBe(true);
+    expect(decide(amqpMissing, { CI: 'true' }, warn, 'rabbit')).toBe(true);
+    expect(decide(amqpMissing, { CI: 'true' }, warn, 'kafka')).toBe(true);
+    expect(warn).not.toHaveBeenCalled();
+  });
+
+  it('skips loudly, naming Artemis, pyngus and tools/brokers/artemis.sh', () => {
+    const warn = vi.fn();
+    expect(decide(amqpMissing, {}, warn, 'amqp')).toBe(false);
+    const message = String(warn.mock.calls[0]![0]);
+    expect(message).toMatch(/SKIPPING the oslo.messaging amqp:\/\/ \(AMQP 1.0, Artemis\) interop tests/);
+    expect(message).toContain(amqpMissing.amqpProblem);
+    expect(message).toContain(amqpMissing.pyngusProblem);
+    expect(message).toMatch(/tools\/brokers\/artemis\.sh/);
+  });
+
+  it('fails under CI instead of skipping; a missing oslo is reported once, not as a missing pyngus too', () => {
+    expect(() => decide(amqpMissing, { CI: 'true' }, vi.fn(), 'amqp')).toThrow(/amqp:\/\/ \(AMQP 1.0, Artemis\) interop tests cannot run under CI[\s\S]*127\.0\.0\.1:5673[\s\S]*pyngus/);
+    expect(probeProblems({ pythonProblem: 'no oslo', pyngusProblem: 'no pyngus' }, 'amqp')).toEqual(['no oslo']);
   });
 });
