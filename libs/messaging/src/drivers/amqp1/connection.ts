@@ -179,6 +179,8 @@ export class Amqp1Connection {
         source: { address },
         target: { address },
         autosettle: true,
+        // rhea reports `modified` as `released` by default, hiding delivery-failed.
+        treat_modified_as_released: false,
         ...(presettled ? { snd_settle_mode: 1 } : {}),
       } as Parameters<Connection['open_sender']>[0]);
       cached = { sender, idleTimer: undefined, lastUsed: Date.now() };
