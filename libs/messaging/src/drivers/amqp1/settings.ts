@@ -1,10 +1,9 @@
 /** [oslo_messaging_amqp] and the amqp:// URL read once, with oslo's meaning for each option. */
-import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { basename } from 'node:path';
 import type { Config } from '../../config/config.js';
 import { AMQP1_GROUP } from '../../config/options.js';
-import { ConfigurationError } from '../../errors.js';
+import { readOptionFile } from '../../config/files.js';
 import type { TransportURL } from '../../transport/url.js';
 import type { AddressingSettings } from './addressing.js';
 import { randomId } from './connection.js';
@@ -74,15 +73,7 @@ export function readAmqp1Settings(conf: Config, url: TransportURL, controlExchan
 }
 
 function tlsFiles(get: <T>(name: string) => T): NonNullable<Amqp1Settings['tls']> {
-  const read = (option: string): string | undefined => {
-    const path = get<string>(option);
-    if (!path) return undefined;
-    try {
-      return readFileSync(path, 'utf8');
-    } catch (err) {
-      throw new ConfigurationError(`[${AMQP1_GROUP}] ${option}: cannot read ${path}: ${(err as Error).message}`);
-    }
-  };
+  const read = (option: string) => readOptionFile(AMQP1_GROUP, option, get<string>(option));
   const ca = read('ssl_ca_file');
   const cert = read('ssl_cert_file');
   const key = read('ssl_key_file');

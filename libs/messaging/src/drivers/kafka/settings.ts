@@ -2,8 +2,8 @@
  * [oslo_messaging_kafka] and the transport URL read once into kafkajs settings, with oslo's
  * meaning for each option. What kafkajs cannot do is refused here, at load, naming the option.
  */
-import { readFileSync } from 'node:fs';
 import type { Config } from '../../config/config.js';
+import { readOptionFile } from '../../config/files.js';
 import { KAFKA_GROUP } from '../../config/options.js';
 import { ConfigurationError } from '../../errors.js';
 import type { TransportURL } from '../../transport/url.js';
@@ -112,15 +112,7 @@ function saslSettings(mechanism: string, url: TransportURL): SaslSettings {
 
 function tlsFiles(get: <T>(name: string) => T): TlsFiles {
   const files: TlsFiles = {};
-  const read = (option: string): string | undefined => {
-    const path = get<string>(option);
-    if (!path) return undefined;
-    try {
-      return readFileSync(path, 'utf8');
-    } catch (err) {
-      throw new ConfigurationError(`[${KAFKA_GROUP}] ${option}: cannot read ${path}: ${(err as Error).message}`);
-    }
-  };
+  const read = (option: string) => readOptionFile(KAFKA_GROUP, option, get<string>(option));
   const ca = read('ssl_cafile');
   const cert = read('ssl_client_cert_file');
   const key = read('ssl_client_key_file');
