@@ -43,14 +43,10 @@ out="${home}/artemis.out"
 pid_file="${home}/artemis.pid"
 url="amqp://${host}:${port}"
 
-say() { printf 'artemis.sh: %s\n' "$*"; }
-die() { printf 'artemis.sh: ERROR: %s\n' "$*" >&2; exit 1; }
-now() { printf '%s' "${EPOCHREALTIME}"; }
-since() { awk -v a="$1" -v b="${EPOCHREALTIME}" 'BEGIN { printf "%.1f", b - a }'; } # start -> seconds
-
-port_open() { # port
-  (exec 3<>"/dev/tcp/${host}/$1") 2>/dev/null
-}
+script_name=artemis.sh
+marker="${config}"
+# shellcheck source=lib/jvm-broker.sh
+. "$(dirname "$0")/lib/jvm-broker.sh"
 
 # An AMQP 1.0 handshake with node's net module, no npm packages needed (CI runs this beside
 # `npm ci`): SASL header, SASL ANONYMOUS, AMQP header, Open, then a clean Close. Exit 0 when the
@@ -173,27 +169,6 @@ probe() { # prints what it saw; exit code as above
   node -e "${probe_js}" "${host}" "${port}" 2>&1
 }
 
-# The pid of the broker this script started (pid file, else a process running our broker.xml).
-proc_is_ours() { # pid
-  local pid="$1" state
-  [ -r "/proc/${pid}/stat" ] || return 1
-  state="$(sed 's/^.*) //' "/proc/${pid}/stat" 2>/dev/null | cut -d' ' -f1)" || return 1
-  [ -n "${state}" ] && [ "${state}" != Z ] || return 1 # a zombie (nobody reaped it) is dead
-  grep -qzxF -- "${config}" "/proc/${pid}/cmdline" 2>/dev/null
-}
-our_pid() {
-  local pid=""
-  [ -s "${pid_file}" ] && pid="$(cat "${pid_file}")"
-  if [ -n "${pid}" ] && proc_is_ours "${pid}"; then echo "${pid}"; return 0; fi
-  for d in /proc/[0-9]*; do
-    pid="${d#/proc/}"
-    if grep -qzxF "${main_class}" "${d}/cmdline" 2>/dev/null && proc_is_ours "${pid}"; then
-      echo "${pid}"; return 0
-    fi
-  done
-  return 1
-}
-
 # The port in the broker.xml of ${home}: the one our broker (if running) listens on.
 home_port() {
   sed -n 's|.*<acceptor name="amqp">tcp://[^:]*:\([0-9]*\)?.*|\1|p' "${config}" 2>/dev/null
@@ -204,54 +179,11 @@ ensure_jars() {
     say "jars cached in ${libs} ($(ls "${libs}" | wc -l) files)"
     return 0
   fi
-  command -v mvn >/dev/null || die "mvn not found (needed once, to fetch the Artemis jars): apt-get install -y maven"
-  local began work try
-  began="$(now)"
-  mkdir -p "${cache}/artemis/${version}"
-  # Download into a temporary directory, then rename: an interrupted run leaves no half cache.
-  work="$(mktemp -d "${cache}/artemis/${version}/.download.XXXXXX")"
-  download_dir="${work}"
-  trap 'rm -rf "${download_dir}"' EXIT
-  cat >"${work}/pom.xml" <<EOF
-<project>
-  <modelVersion>4.0.0</modelVersion>
-  <groupId>fjord</groupId>
-  <artifactId>artemis-jars</artifactId>
-  <version>1</version>
-  <packaging>pom</packaging>
-  <dependencies>
-    <dependency><groupId>org.apache.activemq</groupId><artifactId>artemis-server</artifactId><version>${version}</version></dependency>
+  # Artemis logs through slf4j-api: without a binding the broker logs nothing, errors included.
+  fetch_jars "artemis-server and artemis-amqp-protocol ${version}" "artemis-server-${version}.jar" \
+    "<dependency><groupId>org.apache.activemq</groupId><artifactId>artemis-server</artifactId><version>${version}</version></dependency>
     <dependency><groupId>org.apache.activemq</groupId><artifactId>artemis-amqp-protocol</artifactId><version>${version}</version></dependency>
-    <!-- Artemis logs through slf4j-api: without a binding the broker logs nothing, errors included -->
-    <dependency><groupId>org.slf4j</groupId><artifactId>slf4j-simple</artifactId><version>${slf4j_version}</version></dependency>
-  </dependencies>
-  <build><plugins><plugin>
-    <groupId>org.apache.maven.plugins</groupId><artifactId>maven-dependency-plugin</artifactId><version>3.8.1</version>
-  </plugin></plugins></build>
-</project>
-EOF
-  say "fetching artemis-server and artemis-amqp-protocol ${version} from Maven Central (mvn dependency:copy-dependencies)"
-  # Output to a file, shown on failure (Maven 3.8 prints stray colour codes even with -q -B). A
-  # second try, because CI runs this beside kafka.sh's mvn on the same ~/.m2.
-  for try in 1 2; do
-    if mvn -q -B -f "${work}/pom.xml" dependency:copy-dependencies \
-        -DoutputDirectory="${work}/libs" -DincludeScope=runtime >"${work}/mvn.log" 2>&1; then
-      break
-    fi
-    if [ "${try}" = 2 ]; then
-      cat "${work}/mvn.log" >&2
-      die "mvn could not fetch Artemis ${version} (see above)"
-    fi
-    say "mvn failed; trying once more"
-    sleep 2
-  done
-  [ -f "${work}/libs/artemis-server-${version}.jar" ] || die "mvn finished but ${work}/libs has no artemis-server-${version}.jar"
-  if ! mv -T "${work}/libs" "${libs}" 2>/dev/null; then
-    [ -f "${libs}/artemis-server-${version}.jar" ] || die "could not move the jars to ${libs}"
-  fi
-  rm -rf "${work}"
-  trap - EXIT
-  say "fetched $(ls "${libs}" | wc -l) jars ($(du -sh "${libs}" | cut -f1)) into ${libs} in $(since "${began}")s"
+    <dependency><groupId>org.slf4j</groupId><artifactId>slf4j-simple</artifactId><version>${slf4j_version}</version></dependency>"
 }
 
 # The broker's main: EmbeddedActiveMQ on the broker.xml given as its argument. Compiled once into
@@ -471,38 +403,6 @@ start() {
   say "url: ${url}"
 }
 
-stop() {
-  local pid began deadline
-  if ! pid="$(our_pid)"; then
-    rm -f "${pid_file}"
-    if port_open "${port}"; then
-      say "something listens on ${host}:${port}, but not a broker this script started (${home}); not stopping it" >&2
-      return 1
-    fi
-    say "not running"
-    return 0
-  fi
-  began="$(now)"
-  say "stopping Artemis (pid ${pid}, port $(home_port), SIGTERM)"
-  kill -TERM "${pid}" 2>/dev/null || true
-  deadline=$((SECONDS + stop_seconds))
-  while proc_is_ours "${pid}"; do
-    if (( SECONDS >= deadline )); then
-      say "pid ${pid} still runs ${stop_seconds}s after SIGTERM; sending SIGKILL" >&2
-      kill -KILL "${pid}" 2>/dev/null || true
-      sleep 1
-      break
-    fi
-    sleep 0.2
-  done
-  rm -f "${pid_file}"
-  for _ in $(seq 1 50); do
-    port_open "${port}" || break
-    sleep 0.1
-  done
-  say "stopped in $(since "${began}")s"
-}
-
 status() {
   local seen pid
   if seen="$(probe)"; then
@@ -528,20 +428,4 @@ status() {
   return 3
 }
 
-command -v node >/dev/null || die "node not found (used to probe the broker)"
-action="${1:-start}"
-case "${action}" in
-  start|stop|restart) ;;
-  status) status; exit $? ;;
-  *) die "usage: $0 [start|stop|restart|status]" ;;
-esac
-
-# One start/stop at a time per state directory (CI and a test may call this together).
-mkdir -p "${home}"
-exec 9>"${home}/artemis.lock"
-flock -w $((wait_seconds + stop_seconds + 300)) 9 || die "another artemis.sh holds ${home}/artemis.lock"
-case "${action}" in
-  start) start ;;
-  stop) stop ;;
-  restart) stop; start ;;
-esac
+main "$@"

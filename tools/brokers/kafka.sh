@@ -36,20 +36,18 @@ out="${home}/kafka.out"
 pid_file="${home}/kafka.pid"
 bootstrap="${host}:${port}"
 
-say() { printf 'kafka.sh: %s\n' "$*"; }
-die() { printf 'kafka.sh: ERROR: %s\n' "$*" >&2; exit 1; }
-now() { printf '%s' "${EPOCHREALTIME}"; }
-since() { awk -v a="$1" -v b="${EPOCHREALTIME}" 'BEGIN { printf "%.1f", b - a }'; } # start -> seconds
+script_name=kafka.sh
+main_class=kafka.Kafka
+marker="${props}"
+stop_ports="${controller_port}"
+# shellcheck source=lib/jvm-broker.sh
+. "$(dirname "$0")/lib/jvm-broker.sh"
 
 case "${version}" in
   3.*) major=3 ;;
   [4-9].*) major=4 ;;
   *) die "KAFKA_VERSION=${version}: only 3.x and 4.x are supported" ;;
 esac
-
-port_open() { # port
-  (exec 3<>"/dev/tcp/${host}/$1") 2>/dev/null
-}
 
 # A Kafka Metadata v4 request (no topics) with node's net module, no npm packages needed (CI runs
 # this beside `npm ci`). Exit 0 when the broker lists at least one live broker and a controller
@@ -94,76 +92,21 @@ probe() { # prints what it saw; exit code as above
   node -e "${probe_js}" "${host}" "${port}" 2>&1
 }
 
-# The pid of the broker this script started (pid file, else a process running our server.properties).
-proc_is_ours() { # pid
-  local pid="$1" state
-  [ -r "/proc/${pid}/stat" ] || return 1
-  state="$(sed 's/^.*) //' "/proc/${pid}/stat" 2>/dev/null | cut -d' ' -f1)" || return 1
-  [ -n "${state}" ] && [ "${state}" != Z ] || return 1 # a zombie (nobody reaped it) is dead
-  grep -qzxF -- "${props}" "/proc/${pid}/cmdline" 2>/dev/null
-}
-our_pid() {
-  local pid=""
-  [ -s "${pid_file}" ] && pid="$(cat "${pid_file}")"
-  if [ -n "${pid}" ] && proc_is_ours "${pid}"; then echo "${pid}"; return 0; fi
-  for d in /proc/[0-9]*; do
-    pid="${d#/proc/}"
-    if grep -qzxF kafka.Kafka "${d}/cmdline" 2>/dev/null && proc_is_ours "${pid}"; then
-      echo "${pid}"; return 0
-    fi
-  done
-  return 1
-}
-
 ensure_jars() {
   if [ -f "${libs}/kafka_2.13-${version}.jar" ]; then
     say "jars cached in ${libs} ($(ls "${libs}" | wc -l) files)"
     return 0
   fi
-  command -v mvn >/dev/null || die "mvn not found (needed once, to fetch the Kafka jars): apt-get install -y maven"
-  local began binding work
-  began="$(now)"
-  mkdir -p "${cache}/kafka/${version}"
-  # Download into a temporary directory, then rename: an interrupted run leaves no half cache.
-  work="$(mktemp -d "${cache}/kafka/${version}/.download.XXXXXX")"
-  download_dir="${work}"
-  trap 'rm -rf "${download_dir}"' EXIT
+  local binding
   if [ "${major}" = 4 ]; then
     binding='<groupId>org.apache.logging.log4j</groupId><artifactId>log4j-slf4j-impl</artifactId><version>2.25.5</version>'
   else
     binding='<groupId>org.slf4j</groupId><artifactId>slf4j-reload4j</artifactId><version>1.7.36</version>'
   fi
-  cat >"${work}/pom.xml" <<EOF
-<project>
-  <modelVersion>4.0.0</modelVersion>
-  <groupId>fjord</groupId>
-  <artifactId>kafka-jars</artifactId>
-  <version>1</version>
-  <packaging>pom</packaging>
-  <dependencies>
-    <dependency><groupId>org.apache.kafka</groupId><artifactId>kafka_2.13</artifactId><version>${version}</version></dependency>
-    <!-- kafka_2.13 ships slf4j-api without a binding: without one the broker logs nothing, errors included -->
-    <dependency>${binding}</dependency>
-  </dependencies>
-  <build><plugins><plugin>
-    <groupId>org.apache.maven.plugins</groupId><artifactId>maven-dependency-plugin</artifactId><version>3.8.1</version>
-  </plugin></plugins></build>
-</project>
-EOF
-  say "fetching kafka_2.13 ${version} from Maven Central (mvn dependency:copy-dependencies)"
-  # Output to a file, shown on failure (Maven 3.8 prints stray colour codes even with -q -B).
-  if ! mvn -q -B -f "${work}/pom.xml" dependency:copy-dependencies \
-      -DoutputDirectory="${work}/libs" -DincludeScope=runtime >"${work}/mvn.log" 2>&1; then
-    cat "${work}/mvn.log" >&2
-    die "mvn could not fetch kafka_2.13 ${version} (see above)"
-  fi
-  [ -f "${work}/libs/kafka_2.13-${version}.jar" ] || die "mvn finished but ${work}/libs has no kafka_2.13-${version}.jar"
-  if ! mv -T "${work}/libs" "${libs}" 2>/dev/null; then
-    [ -f "${libs}/kafka_2.13-${version}.jar" ] || die "could not move the jars to ${libs}"
-  fi
-  rm -rf "${work}"
-  trap - EXIT
-  say "fetched $(ls "${libs}" | wc -l) jars into ${libs} in $(since "${began}")s"
+  # kafka_2.13 ships slf4j-api without a binding: without one the broker logs nothing, errors included.
+  fetch_jars "kafka_2.13 ${version}" "kafka_2.13-${version}.jar" \
+    "<dependency><groupId>org.apache.kafka</groupId><artifactId>kafka_2.13</artifactId><version>${version}</version></dependency>
+    <dependency>${binding}</dependency>"
 }
 
 write_config() {
@@ -312,38 +255,6 @@ start() {
   say "bootstrap servers: ${bootstrap}"
 }
 
-stop() {
-  local pid began deadline
-  if ! pid="$(our_pid)"; then
-    rm -f "${pid_file}"
-    if port_open "${port}"; then
-      say "something listens on ${bootstrap}, but not a broker this script started (${home}); not stopping it" >&2
-      return 1
-    fi
-    say "not running"
-    return 0
-  fi
-  began="$(now)"
-  say "stopping Kafka (pid ${pid}, SIGTERM)"
-  kill -TERM "${pid}" 2>/dev/null || true
-  deadline=$((SECONDS + stop_seconds))
-  while proc_is_ours "${pid}"; do
-    if (( SECONDS >= deadline )); then
-      say "pid ${pid} still runs ${stop_seconds}s after SIGTERM; sending SIGKILL" >&2
-      kill -KILL "${pid}" 2>/dev/null || true
-      sleep 1
-      break
-    fi
-    sleep 0.2
-  done
-  rm -f "${pid_file}"
-  for _ in $(seq 1 50); do
-    port_open "${port}" || port_open "${controller_port}" || break
-    sleep 0.1
-  done
-  say "stopped in $(since "${began}")s"
-}
-
 status() {
   local seen pid
   if seen="$(probe)"; then
@@ -366,20 +277,4 @@ status() {
   return 3
 }
 
-command -v node >/dev/null || die "node not found (used to probe the broker)"
-action="${1:-start}"
-case "${action}" in
-  start|stop|restart) ;;
-  status) status; exit $? ;;
-  *) die "usage: $0 [start|stop|restart|status]" ;;
-esac
-
-# One start/stop at a time per state directory (CI and a test may call this together).
-mkdir -p "${home}"
-exec 9>"${home}/kafka.lock"
-flock -w $((wait_seconds + stop_seconds + 300)) 9 || die "another kafka.sh holds ${home}/kafka.lock"
-case "${action}" in
-  start) start ;;
-  stop) stop ;;
-  restart) stop; start ;;
-esac
+main "$@"
