@@ -36,6 +36,7 @@ export class KafkaPublisher {
   private lingerTimer: ReturnType<typeof setTimeout> | undefined;
   private retryTimer: ReturnType<typeof setTimeout> | undefined;
   private retryDelay = RETRY_DELAY_MS.first;
+  private producer: Producer | undefined;
   private connected: Promise<void> | undefined;
   private closed = false;
   private readonly compression: CompressionTypes;
@@ -47,8 +48,6 @@ export class KafkaPublisher {
   ) {
     this.compression = settings.compression === 'gzip' ? CompressionTypes.GZIP : CompressionTypes.None;
   }
-
-  private producer: Producer | undefined;
 
   send(topic: string, value: string, retry: number | null | undefined): Promise<void> {
     if (this.closed) return Promise.reject(new TransportClosed('the kafka transport was cleaned up'));
