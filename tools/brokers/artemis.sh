@@ -318,28 +318,6 @@ multicast_settings="$(for match in "${multicast_matches[@]}"; do
   printf '</address-setting>\n      '
 done)"
 
-wait_ready() { # pid, launch time
-  local pid="$1" began="$2" deadline=$((SECONDS + wait_seconds)) seen
-  while :; do
-    if seen="$(probe)"; then
-      say "ready in $(since "${began}")s (pid ${pid}; ${seen})"
-      return 0
-    fi
-    if ! proc_is_ours "${pid}"; then
-      say "the broker (pid ${pid}) exited before it was ready; last lines of ${out}:" >&2
-      tail -n 40 "${out}" >&2 || true
-      rm -f "${pid_file}"
-      exit 1
-    fi
-    if (( SECONDS >= deadline )); then
-      say "not ready after ${wait_seconds}s (pid ${pid} still runs; last probe: ${seen}); last lines of ${out}:" >&2
-      tail -n 40 "${out}" >&2 || true
-      exit 1
-    fi
-    sleep 0.2
-  done
-}
-
 start() {
   local seen pid began deadline
   if seen="$(probe)"; then
@@ -378,26 +356,14 @@ start() {
   ensure_main
   write_config
 
-  [ -f "${out}" ] && mv -f "${out}" "${out}.1"
-  rm -f "${pid_file}"
   began="$(now)"
-  # setsid: own session, so the broker outlives this script and its terminal. The inner shell
-  # closes every inherited descriptor above 2 (our lock, and any pipe of whoever ran us: a CI
-  # runner waiting for its pipe to close must not wait for the broker), writes its own pid and
-  # execs java, so the pid file holds java's pid whatever setsid does.
-  # shellcheck disable=SC2016,SC2086 # $$ is the inner shell's; JVM options are word lists on purpose
-  setsid nohup bash -c '
-    for fd in /proc/$$/fd/*; do fd="${fd##*/}"; if [ "${fd}" -gt 2 ]; then eval "exec ${fd}>&-"; fi; done
-    echo $$ >"$0"; exec "$@"' "${pid_file}" \
-    java ${heap_opts} ${extra_opts} \
-      "-Dorg.slf4j.simpleLogger.defaultLogLevel=${log_level}" \
-      -Dorg.slf4j.simpleLogger.showDateTime=true \
-      "-Dorg.slf4j.simpleLogger.dateTimeFormat=yyyy-MM-dd'T'HH:mm:ss.SSS" \
-      -cp "${main_dir}:${libs}/*" "${main_class}" "${config}" \
-    </dev/null >"${out}" 2>&1 &
-  for _ in $(seq 1 50); do [ -s "${pid_file}" ] && break; sleep 0.1; done
-  [ -s "${pid_file}" ] || die "the broker did not start (no pid in ${pid_file}); see ${out}"
-  pid="$(cat "${pid_file}")"
+  # shellcheck disable=SC2086 # JVM options are word lists on purpose
+  launch_detached java ${heap_opts} ${extra_opts} \
+    "-Dorg.slf4j.simpleLogger.defaultLogLevel=${log_level}" \
+    -Dorg.slf4j.simpleLogger.showDateTime=true \
+    "-Dorg.slf4j.simpleLogger.dateTimeFormat=yyyy-MM-dd'T'HH:mm:ss.SSS" \
+    -cp "${main_dir}:${libs}/*" "${main_class}" "${config}"
+  pid="${launched_pid}"
   say "started Artemis ${version} (pid ${pid}, ${heap_opts}); log ${out}"
   wait_ready "${pid}" "${began}"
   say "url: ${url}"

@@ -2,8 +2,9 @@
 # artemis.sh): messages, timing, the pid of the broker a script started, fetching jars into the
 # cache, stopping, and one start/stop at a time per state directory.
 # The sourcing script sets: script_name, host, port, cache, libs, home, pid_file, stop_seconds,
-# wait_seconds, main_class (as on the java command line) and marker (a path only our broker's
-# command line holds, e.g. its config file). It defines start and status.
+# wait_seconds, out (the broker's log), main_class (as on the java command line) and marker (a
+# path only our broker's command line holds, e.g. its config file). It defines probe, start and
+# status.
 
 say() { printf '%s: %s\n' "${script_name}" "$*"; }
 die() { printf '%s: ERROR: %s\n' "${script_name}" "$*" >&2; exit 1; }
@@ -82,6 +83,47 @@ POM
   rm -rf "${work}"
   trap - EXIT
   say "fetched $(ls "${libs}" | wc -l) jars ($(du -sh "${libs}" | cut -f1)) into ${libs} in $(since "${began}")s"
+}
+
+# Wait until `probe` says ready; exit with the log's tail when the broker dies or times out.
+wait_ready() { # pid, launch time
+  local pid="$1" began="$2" deadline=$((SECONDS + wait_seconds)) seen
+  while :; do
+    if seen="$(probe)"; then
+      say "ready in $(since "${began}")s (pid ${pid}; ${seen})"
+      return 0
+    fi
+    if ! proc_is_ours "${pid}"; then
+      say "the broker (pid ${pid}) exited before it was ready; last lines of ${out}:" >&2
+      tail -n 40 "${out}" >&2 || true
+      rm -f "${pid_file}"
+      exit 1
+    fi
+    if (( SECONDS >= deadline )); then
+      say "not ready after ${wait_seconds}s (pid ${pid} still runs; last probe: ${seen}); last lines of ${out}:" >&2
+      tail -n 40 "${out}" >&2 || true
+      exit 1
+    fi
+    sleep 0.2
+  done
+}
+
+# Start the command detached, its output in ${out} (the previous one kept as ${out}.1); prints its
+# pid. setsid: own session, so the broker outlives this script and its terminal. The inner shell
+# closes every inherited descriptor above 2 (our lock, and any pipe of whoever ran us: a CI runner
+# waiting for its pipe to close must not wait for the broker), writes its own pid and execs the
+# command, so the pid file holds java's pid whatever setsid does. Sets launched_pid (not printed:
+# a die inside $(...) would not stop the caller).
+launch_detached() { # command...
+  [ -f "${out}" ] && mv -f "${out}" "${out}.1"
+  rm -f "${pid_file}"
+  # shellcheck disable=SC2016 # $$ is the inner shell's
+  setsid nohup bash -c '
+    for fd in /proc/$$/fd/*; do fd="${fd##*/}"; if [ "${fd}" -gt 2 ]; then eval "exec ${fd}>&-"; fi; done
+    echo $$ >"$0"; exec "$@"' "${pid_file}" "$@" </dev/null >"${out}" 2>&1 &
+  for _ in $(seq 1 50); do [ -s "${pid_file}" ] && break; sleep 0.1; done
+  [ -s "${pid_file}" ] || die "the broker did not start (no pid in ${pid_file}); see ${out}"
+  launched_pid="$(cat "${pid_file}")"
 }
 
 stop() { # [more ports to see closed]
