@@ -1,4 +1,8 @@
-/** What the broker-backed driver suites share: a TCP reachability probe and a logger that records. */
+/**
+ * What the broker-backed driver suites share: a TCP reachability probe, a logger that records,
+ * names unique to a test, and waiting for a condition.
+ */
+import { randomUUID } from 'node:crypto';
 import { connect as tcpConnect } from 'node:net';
 import type { Logger } from '../logging.js';
 
@@ -21,4 +25,20 @@ export function recordingLogger(): RecordingLogger {
   const lines: RecordingLogger['lines'] = [];
   const at = (level: string) => (msg: string, fields?: Record<string, unknown>) => void lines.push({ level, msg, ...(fields ? { fields } : {}) });
   return { lines, debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
+}
+
+/** A name no other test (or test run) uses: `fjord-<label>-<8 hex>`. */
+export function uniqueName(label: string): string {
+  return `fjord-${label}-${randomUUID().slice(0, 8)}`;
+}
+
+export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** Resolves once `predicate` holds, polling; rejects naming `what` after `timeoutMs`. */
+export async function until(predicate: () => boolean, what: string, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!predicate()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(20);
+  }
 }

@@ -3,7 +3,6 @@
  * fanout, remote exceptions, timeouts and call-monitor heartbeats; notifications with acks,
  * requeue and batches; bad input.
  */
-import { randomUUID } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Config } from '../../config/config.js';
 import { MessagingTimeout, NotSupportedByDriver } from '../../errors.js';
@@ -14,19 +13,12 @@ import { getRpcClient } from '../../rpc/client.js';
 import { getRpcServer, type RpcServer } from '../../rpc/server.js';
 import { Target } from '../../rpc/target.js';
 import { getNotificationTransport, getRpcTransport } from '../../transport/transport.js';
-import { amqpTransports, ARTEMIS_URL, recordingLogger, requireArtemis } from './test-support.test-helper.js';
+import { amqpTransports, ARTEMIS_URL, recordingLogger, requireArtemis, sleep, uniqueName, until as waitUntil } from './test-support.test-helper.js';
 
 const available = await requireArtemis();
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-const unique = (label: string) => `fjord-${label}-${randomUUID().slice(0, 8)}`;
-
-async function until(predicate: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!predicate()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(20);
-  }
-}
+const unique = uniqueName;
+/** This suite waits at most 10 s for anything. */
+const until = (predicate: () => boolean, what: string) => waitUntil(predicate, what, 10_000);
 
 describe.skipIf(!available)('amqp:// (AMQP 1.0) on Apache Artemis', () => {
   const cleanups: Array<() => Promise<unknown>> = [];

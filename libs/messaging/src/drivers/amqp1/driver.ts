@@ -65,7 +65,7 @@ export class Amqp1Driver implements Driver {
     const timeout = options.timeout ?? 60;
     // The reply link may never attach (a peer without dynamic sources ends the session instead):
     // the call's own timeout bounds that wait too.
-    const reply = await this.replies_(timeout * 1000);
+    const reply = await this.openReplyLink(timeout * 1000);
     const msgId = uuidHex();
     const pending = this.replies.expect(msgId, timeout, options.callMonitorTimeout);
     const message: Message = { body, message_id: msgId, reply_to: reply.address(), ttl: timeout * 1000, absolute_expiry_time: new Date(Date.now() + timeout * 1000) };
@@ -146,7 +146,7 @@ export class Amqp1Driver implements Driver {
     }
   }
 
-  private replies_(waitMs: number): Promise<{ address: () => string }> {
+  private openReplyLink(waitMs: number): Promise<{ address: () => string }> {
     this.replyLink ??= (async () => {
       await this.addressing();
       // A named queue where dynamic sources are refused; a broker policy expires it once unused.

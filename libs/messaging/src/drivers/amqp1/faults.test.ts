@@ -17,7 +17,7 @@ import { getRpcClient } from '../../rpc/client.js';
 import { getRpcServer } from '../../rpc/server.js';
 import { Target } from '../../rpc/target.js';
 import { getRpcTransport, type Transport } from '../../transport/transport.js';
-import { requireArtemis } from './test-support.test-helper.js';
+import { requireArtemis, sleep } from './test-support.test-helper.js';
 
 const run = promisify(execFile);
 const SCRIPT = resolve(import.meta.dirname, '../../../../../tools/brokers/artemis.sh');
@@ -25,7 +25,6 @@ const PORT = 5676;
 const HOME = join(process.env['FJORD_CACHE'] ?? join(homedir(), '.cache/fjord'), 'artemis-faults');
 const env = { ...process.env, ARTEMIS_PORT: String(PORT), FJORD_ARTEMIS_HOME: HOME };
 const URL = `amqp://127.0.0.1:${PORT}/`;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 // The main broker proves java and the jars are there; this suite then starts its own.
 const available = await requireArtemis();

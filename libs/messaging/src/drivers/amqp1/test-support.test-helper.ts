@@ -24,4 +24,4 @@ export async function amqpTransports(sources: ConfigSources = {}, url = ARTEMIS_
   return { rpc, notifications, cleanup: async () => void (await Promise.all([rpc.cleanup(), notifications.cleanup()])) };
 }
 
-export { recordingLogger } from '../broker-probes.test-helper.js';
+export { recordingLogger, sleep, uniqueName, until } from '../broker-probes.test-helper.js';

@@ -4,7 +4,6 @@
  * look at records as they are on the broker, and a collector that waits for notifications.
  */
 import { reachable } from '../broker-probes.test-helper.js';
-import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel, Partitioners, type Admin, type Producer } from 'kafkajs';
 import { Config, type ConfigSources } from '../../config/config.js';
 import type { Logger } from '../../logging.js';
@@ -24,11 +23,6 @@ export async function requireKafka(): Promise<boolean> {
   return false;
 }
 
-export function uniqueName(label: string): string {
-  return `fjord-${label}-${randomUUID().slice(0, 8)}`;
-}
-
-export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export function rawKafka(port = KAFKA_PORT): Kafka {
   return new Kafka({ clientId: 'fjord-test', brokers: [`${KAFKA_HOST}:${port}`], logLevel: logLevel.NOTHING });
@@ -54,13 +48,5 @@ export async function kafkaTransport(sources: ConfigSources = {}, url = KAFKA_UR
   return getNotificationTransport(conf, url, logger ? { logger } : {});
 }
 
-/** Resolves once `predicate` holds, polling; rejects with `what` after `timeoutMs`. */
-export async function until(predicate: () => boolean, what: string, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!predicate()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(25);
-  }
-}
 
-export { recordingLogger } from '../broker-probes.test-helper.js';
+export { recordingLogger, sleep, uniqueName, until } from '../broker-probes.test-helper.js';

@@ -3,8 +3,7 @@
  * probe (skip locally, fail on CI), the management API, raw amqplib spies, and names unique to
  * each test so parallel runs never share a queue.
  */
-import { reachable } from '../broker-probes.test-helper.js';
-import { randomUUID } from 'node:crypto';
+import { reachable, sleep } from '../broker-probes.test-helper.js';
 import { connect, type Channel, type ChannelModel, type ConsumeMessage } from 'amqplib';
 import { Config, type ConfigSources } from '../../config/config.js';
 import type { Logger } from '../../logging.js';
@@ -31,11 +30,6 @@ export async function requireRabbit(): Promise<boolean> {
   if (process.env['CI'] === 'true') throw new Error(`${missing}. The rabbit:// tests need it on CI.`);
   console.warn(`\n${'!'.repeat(100)}\n!!! ${missing}\n!!! SKIPPING the rabbit:// driver tests. Start it with: rabbitmq-server -detached\n${'!'.repeat(100)}\n`);
   return false;
-}
-
-/** A name no other test (or test run) uses: `fjord-<label>-<8 hex>`. */
-export function uniqueName(label: string): string {
-  return `fjord-${label}-${randomUUID().slice(0, 8)}`;
 }
 
 /** One management API request; `body`, when given, is sent as JSON (PUT /users/..., /permissions/...). */
@@ -179,7 +173,6 @@ export function innerMessage(message: ConsumeMessage): Record<string, unknown> {
   return JSON.parse(envelope['oslo.message'] as string) as Record<string, unknown>;
 }
 
-export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /**
  * A call and a cast through an RPC server listening on the same transport. `whileOpen` runs
@@ -224,4 +217,4 @@ export async function failedCast(transport: Transport, topic: string): Promise<{
   return { error, elapsedMs: Date.now() - started };
 }
 
-export { recordingLogger } from '../broker-probes.test-helper.js';
+export { recordingLogger, sleep, uniqueName } from '../broker-probes.test-helper.js';
