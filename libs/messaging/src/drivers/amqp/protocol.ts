@@ -25,7 +25,7 @@ import type { Bus, BusChannel, Delivery, PublishProperties } from './bus.js';
 import { DuplicateCache, GZIP_CONTENT_TYPE, decodeDelivery, requestProblem, splitRequest } from './incoming.js';
 import { ReplyQueue } from './reply-queue.js';
 import { ReplyWaiter } from './reply-waiter.js';
-import { ObsoleteReplyQueues, sendReply } from './reply-sender.js';
+import { ReplySender } from './reply-sender.js';
 import {
   controlExchangeOptions,
   fanoutExchangeName,
@@ -59,7 +59,7 @@ export class AmqpDriver implements Driver {
   private readonly replyQueue: ReplyQueue;
   private readonly declared = new Set<string>();
   private readonly listeners = new Set<DriverListener>();
-  private readonly obsoleteReplyQueues = new ObsoleteReplyQueues();
+  private readonly replySender: ReplySender;
   private closed = false;
 
   constructor(protected readonly options: AmqpDriverOptions) {
@@ -68,6 +68,17 @@ export class AmqpDriver implements Driver {
     this.capabilities = options.capabilities;
     this.replies = new ReplyWaiter(options.logger);
     this.replyQueue = new ReplyQueue(options.bus, options.topology, this.replies, options.logger);
+    this.replySender = new ReplySender({
+      bus: options.bus,
+      logger: options.logger,
+      retryTimeout: options.missingConsumerRetryTimeout,
+      encode: (text) => this.encode(text),
+    });
+  }
+
+  /** Replies waiting in the background for a missing reply queue (see ReplySender). */
+  get repliesRetrying(): number {
+    return this.replySender.retrying;
   }
 
   async send(target: Target, ctxt: Context, request: RpcRequest, options: SendOptions): Promise<RpcReply | undefined> {
@@ -192,6 +203,7 @@ export class AmqpDriver implements Driver {
     if (this.closed) return;
     this.closed = true;
     this.replies.close();
+    this.replySender.close();
     for (const listener of [...this.listeners]) await listener.stop().catch(() => undefined);
     await this.replyQueue.close();
     await this.bus.close();
@@ -300,17 +312,7 @@ export class AmqpDriver implements Driver {
   }
 
   private reply(replyQueue: string, msgId: string, reply: RpcReply, ending: boolean): Promise<void> {
-    return sendReply({
-      bus: this.bus,
-      logger: this.logger,
-      obsolete: this.obsoleteReplyQueues,
-      retryTimeout: this.options.missingConsumerRetryTimeout,
-      replyQueue,
-      msgId,
-      reply,
-      ending,
-      encode: (text) => this.encode(text),
-    });
+    return this.replySender.send(replyQueue, msgId, reply, ending);
   }
 
   private encode(text: string): { data: Buffer; properties: PublishProperties } {
