@@ -69,7 +69,7 @@ describe.skipIf(!available)('rabbit:// heals after its connections are killed', 
       .toBe(names.length);
     for (const connection of ours) {
       expect(connection.client_properties?.connection_name).toMatch(new RegExp(`^${basename(process.argv[1] ?? process.argv0).replace(/\./g, '\\.')}:${process.pid}:[0-9a-f-]{36}$`));
-      expect(connection.timeout).toBe(60);
+      expect(connection.timeout).toBe(20); // heartbeat_timeout_threshold 60 / heartbeat_rate 3
     }
 
     const beforeKill = confirmed.length;

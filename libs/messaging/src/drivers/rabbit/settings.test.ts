@@ -11,7 +11,7 @@ import { RABBIT_GROUP, RABBIT_OPTIONS } from '../../config/options.js';
 import { ConfigurationError } from '../../errors.js';
 import { TransportURL } from '../../transport/url.js';
 import { RetryBudget } from './connection.js';
-import { readRabbitSettings, topologyFromConf } from './settings.js';
+import { negotiatedHeartbeat, readRabbitSettings, topologyFromConf } from './settings.js';
 import { tlsSocketOptions, tlsVersion } from './tls.js';
 import { HostRotation, amqpConnectArgs, brokerAddresses, connectionName, type BrokerAddress } from './url.js';
 
@@ -41,11 +41,20 @@ describe('rabbit:// URL mapping (as oslo hands URLs to kombu)', () => {
     expect(addresses('rabbit://[::1]:5673/')[0]).toMatchObject({ hostname: '::1', port: 5673 });
   });
 
+  it('negotiates a heartbeat that notices a dead broker within heartbeat_timeout_threshold', () => {
+    expect(negotiatedHeartbeat(60, 3)).toBe(20);
+    expect(negotiatedHeartbeat(6, 3)).toBe(2);
+    expect(negotiatedHeartbeat(2, 3)).toBe(1);
+    expect(negotiatedHeartbeat(10, 0)).toBe(10);
+    expect(negotiatedHeartbeat(0, 3)).toBe(0);
+  });
+
   it('builds amqplib connect arguments: heartbeat, noDelay, connection_name, login method', () => {
     const address = addresses('rabbit://u:p%25w@h:1/v%25h')[0] as BrokerAddress;
     const settings = readRabbitSettings(rabbitConf()).connection;
     const { url, socket } = amqpConnectArgs(address, settings, 'name-1');
-    expect(url).toEqual({ protocol: 'amqp', hostname: 'h', port: 1, vhost: 'v%25h', heartbeat: 60 });
+    // heartbeat_timeout_threshold 60 / heartbeat_rate 3: amqplib gives up after 2-3 silent intervals, within 60 s.
+    expect(url).toEqual({ protocol: 'amqp', hostname: 'h', port: 1, vhost: 'v%25h', heartbeat: 20 });
     expect(socket).toMatchObject({ noDelay: true, clientProperties: { connection_name: 'name-1' } });
     expect(socket.credentials?.mechanism).toBe('AMQPLAIN');
     expect(socket.credentials).toMatchObject({ username: 'u', password: 'p%w' });

@@ -28,7 +28,12 @@ export interface ReconnectPolicy {
 
 export interface ConnectionSettings {
   loginMethod: LoginMethod;
-  /** heartbeat_timeout_threshold, negotiated as the AMQP heartbeat (0: none). */
+  /**
+   * The AMQP heartbeat to negotiate, in seconds (0: none): heartbeat_timeout_threshold divided by
+   * heartbeat_rate. amqplib gives up on a peer after two to three silent heartbeat intervals, so
+   * a dead or frozen broker is noticed within heartbeat_timeout_threshold, as the option promises
+   * (py-amqp, under oslo, takes twice the threshold).
+   */
   heartbeat: number;
   failoverStrategy: FailoverStrategy;
   reconnect: ReconnectPolicy;
@@ -64,7 +69,7 @@ export function readRabbitSettings(conf: Config): RabbitSettings {
     missingConsumerRetryTimeout: get<number>('kombu_missing_consumer_retry_timeout'),
     connection: {
       loginMethod: loginMethod as LoginMethod,
-      heartbeat: Math.max(0, get<number>('heartbeat_timeout_threshold')),
+      heartbeat: negotiatedHeartbeat(get<number>('heartbeat_timeout_threshold'), get<number>('heartbeat_rate')),
       failoverStrategy: get<FailoverStrategy>('kombu_failover_strategy'),
       reconnect: {
         interval: get<number>('rabbit_retry_interval'),
@@ -116,4 +121,10 @@ export function compressionFromConf(value: string | null): 'gzip' | undefined {
   if (value === null || value === '') return undefined;
   if (value === 'gzip') return 'gzip';
   throw new ConfigurationError(`kombu_compression ${JSON.stringify(value)} is not supported (only gzip)`);
+}
+
+/** See ConnectionSettings.heartbeat. */
+export function negotiatedHeartbeat(threshold: number, rate: number): number {
+  if (threshold <= 0) return 0;
+  return Math.max(1, Math.floor(threshold / Math.max(1, rate)));
 }
