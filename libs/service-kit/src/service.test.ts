@@ -74,6 +74,8 @@ describe('Service HTTP', () => {
     expect((await app.inject('/things/nope')).json()).toEqual({ itemNotFound: { code: 404, message: 'Thing nope could not be found.' } });
     expect((await app.inject('/things/busy')).json()).toEqual({ conflictingRequest: { code: 409, message: 'Cannot do that while busy' } });
     expect((await app.inject('/no/such/route')).statusCode).toBe(404);
+    // The router's own refusals get the same bodies: an id longer than fastify's 100-character limit names nothing.
+    expect((await app.inject(`/things/${'x'.repeat(300)}`)).json()).toEqual({ itemNotFound: { code: 404, message: 'The resource could not be found.' } });
     const boom = await app.inject('/boom');
     expect(boom.statusCode).toBe(500);
     expect(boom.json().computeFault.message).not.toContain('secret');

@@ -11,7 +11,7 @@ import { Type, type TSchema } from 'typebox';
 import type { ServiceLogger } from '../logger.js';
 import type { ServiceMetrics } from '../metrics.js';
 import type { HealthChecks } from '../health.js';
-import { installErrorHandlers } from './errors.js';
+import { frameworkErrorHandler, installErrorHandlers } from './errors.js';
 import { installRequestContext, requestIdFrom, type NoAuthIdentity } from './request-context.js';
 
 export type HttpApp = FastifyInstance<RawServerDefault, IncomingMessage, ServerResponse, FastifyBaseLogger, TypeBoxTypeProvider>;
@@ -41,6 +41,7 @@ export async function createHttpApp(options: HttpAppOptions): Promise<HttpApp> {
     // Our own access log (installAccessLog) replaces fastify's two lines per request.
     logController: new LogController({ requestIdLogLabel: 'request_id', disableRequestLogging: true }),
     return503OnClosing: true,
+    frameworkErrors: frameworkErrorHandler,
     ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false, useDefaults: true, allErrors: false } },
   }).withTypeProvider<TypeBoxTypeProvider>();
 

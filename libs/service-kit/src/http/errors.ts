@@ -2,7 +2,7 @@
  * Every failure of a REST request becomes an OpenStack fault body. Validation failures name the
  * field as nova does ("Invalid input for field/attribute flavorRef. ...").
  */
-import type { FastifyError, FastifyInstance } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ApiError, BadRequest, InternalError, NotFound, OverLimit, UnsupportedMediaType } from '../errors.js';
 
 interface ValidationIssue {
@@ -43,11 +43,22 @@ export function toApiError(error: FastifyError | Error): ApiError {
       return new UnsupportedMediaType('The request media type is not supported: send application/json.');
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
       return new BadRequest('The Content-Length header does not match the body.');
+    // Router errors (frameworkErrors): an id longer than any real one names nothing, as in nova.
+    case 'FST_ERR_MAX_PARAM_LENGTH':
+      return new NotFound('The resource could not be found.');
+    case 'FST_ERR_BAD_URL':
+      return new BadRequest('Malformed URL.');
   }
   if (error instanceof SyntaxError) return new BadRequest(`Malformed request body: ${error.message}`);
   const status = fastifyError.statusCode;
   if (status !== undefined && status >= 400 && status < 500) return new ApiError(status, fastifyError.message);
   return new InternalError();
+}
+
+/** fastify's `frameworkErrors` option: errors the router raises before any hook or handler runs. */
+export function frameworkErrorHandler(error: FastifyError, _request: FastifyRequest, reply: FastifyReply): void {
+  const apiError = toApiError(error);
+  void reply.status(apiError.status).type('application/json').send(apiError.toBody());
 }
 
 export function installErrorHandlers(app: FastifyInstance): void {
