@@ -264,6 +264,9 @@ export class SelfHealingConnection<C extends Channel> {
       if (this.closed) return;
       this.lostConnection = true;
       this.degraded = true;
+      // The host just lost is the least likely to answer now (killed, frozen, cut off): start the
+      // reconnection on the next one, rather than spend a connect timeout on a silent node.
+      this.rotation.advance();
       const next = this.wanted() ? 'reconnecting' : 'will reconnect on next use';
       this.logger.warn(`Connection to AMQP server on ${where} lost: ${err ? err.message : 'closed'}; ${next}`, {
         purpose: this.owner.purpose,
