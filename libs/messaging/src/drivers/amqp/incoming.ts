@@ -10,19 +10,24 @@ import type { Delivery } from './bus.js';
 
 export const GZIP_CONTENT_TYPE = 'application/x-gzip';
 
-/** The last N `_unique_id`s a listener has seen (oslo keeps 16). */
+/**
+ * The last N `_unique_id`s a listener has seen. oslo keeps 16, which a late redelivery outruns: a
+ * publish a frozen broker takes in only after the client resent it elsewhere arrives hundreds of
+ * messages later (the fault suite's frozen-node test). 4096 ids cost ~300 KB per listener.
+ */
 export class DuplicateCache {
-  private readonly ids: string[] = [];
-  constructor(private readonly capacity = 16) {}
+  private readonly ids = new Set<string>();
+  constructor(private readonly capacity = 4096) {}
 
   has(id: unknown): boolean {
-    return typeof id === 'string' && this.ids.includes(id);
+    return typeof id === 'string' && this.ids.has(id);
   }
 
   add(id: unknown): void {
-    if (typeof id !== 'string') return;
-    this.ids.push(id);
-    if (this.ids.length > this.capacity) this.ids.shift();
+    if (typeof id !== 'string' || this.ids.has(id)) return;
+    this.ids.add(id);
+    // A Set iterates in insertion order: the first entry is the oldest.
+    if (this.ids.size > this.capacity) this.ids.delete(this.ids.values().next().value as string);
   }
 }
 
