@@ -32,6 +32,8 @@ export interface SystemOptions {
   notificationUrl?: string;
   /** The RPC transport of every app; default: a RabbitMQ vhost of the run. `amqp://...` puts RPC on AMQP 1.0. */
   rpcUrl?: string;
+  /** More environment for every app, e.g. `OS_OSLO_MESSAGING_RABBIT__AMQP_DURABLE_QUEUES`. */
+  env?: Record<string, string>;
   /** One more compute host, alone in its availability zone, whose spawns take `spawnDelay` s (to kill it mid-boot). */
   slowHost?: { host: string; availabilityZone: string; spawnDelay: number };
 }
@@ -55,6 +57,7 @@ export async function startSeparateSystem(options: SystemOptions = {}): Promise<
     OS_DEFAULT__SERVICE_DOWN_TIME: downTime,
     OS_GLANCE__ENDPOINT_OVERRIDE: urls.image,
     OS_CINDER__ENDPOINT_OVERRIDE: urls.volume,
+    ...options.env,
   });
   const health = (port: number) => `http://127.0.0.1:${port}/healthz`;
   const startMetering = async () =>

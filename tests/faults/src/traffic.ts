@@ -1,0 +1,205 @@
+/**
+ * A load of calls, casts and notifications between two sides — a client side (RpcClient and
+ * Notifier) and a server side (RpcServer and NotificationListener), each with transports of its
+ * own, as two services would have — and the books kept on it while a fault happens:
+ * which confirmed casts and notifications arrived (once, twice, never), how each call ended and
+ * how long after its timeout, and when the service was back.
+ */
+import { Config, MessagingTimeout, Notifier, getNotificationListener, getNotificationTransport, getRpcClient, getRpcServer, getRpcTransport, type Logger, type Transport } from '@fjord/messaging';
+
+export interface TrafficOptions {
+  url: string;
+  /** Option values for both sides, e.g. `{ oslo_messaging_rabbit: { rabbit_quorum_queue: true } }`. */
+  values?: Record<string, Record<string, unknown>>;
+  topic: string;
+  logger: Logger;
+  /** Call timeout in seconds. */
+  callTimeout?: number;
+  /** Call loops running at once. */
+  callers?: number;
+  /** Pause between two messages of one loop, in ms. */
+  pauseMs?: number;
+}
+
+interface CallRecord {
+  startedAt: number;
+  endedAt: number;
+  ok: boolean;
+  error?: string;
+}
+
+export interface Figures {
+  calls: number;
+  callsOk: number;
+  callsFailed: Record<string, number>;
+  /** The longest a call went on past its timeout, in ms (0 when none did). */
+  worstOverrunMs: number;
+  casts: { sent: number; confirmed: number; lost: number; duplicated: number };
+  notifications: { sent: number; confirmed: number; lost: number; duplicated: number };
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+export class Traffic {
+  private readonly sides: Transport[] = [];
+  private readonly calls: CallRecord[] = [];
+  private readonly castsSent = new Set<number>();
+  private readonly castsConfirmed = new Set<number>();
+  private readonly castsReceived = new Map<number, number>();
+  private readonly notesSent = new Set<number>();
+  private readonly notesConfirmed = new Set<number>();
+  private readonly notesReceived = new Map<number, number>();
+  private loops: Array<Promise<void>> = [];
+  private running = false;
+  private stopServer: (() => Promise<void>) | undefined;
+  private client: ReturnType<typeof getRpcClient> | undefined;
+  private notifier: Notifier | undefined;
+  private readonly callTimeout: number;
+
+  constructor(private readonly options: TrafficOptions) {
+    this.callTimeout = options.callTimeout ?? 5;
+  }
+
+  /** The client side's transports, for tests that look at their connections. */
+  get clientTransports(): Transport[] {
+    return this.sides.slice(0, 2);
+  }
+
+  get serverTransports(): Transport[] {
+    return this.sides.slice(2, 4);
+  }
+
+  async open(): Promise<void> {
+    const { url, topic, logger } = this.options;
+    const conf = () => Config.load({ env: {}, values: { ...this.options.values, DEFAULT: { control_exchange: topic, ...this.options.values?.['DEFAULT'] } } });
+    const clientConf = conf();
+    const serverConf = conf();
+    const [clientRpc, clientNotes, serverRpc, serverNotes] = [
+      await getRpcTransport(clientConf, url, { logger }),
+      await getNotificationTransport(clientConf, url, { logger }),
+      await getRpcTransport(serverConf, url, { logger }),
+      await getNotificationTransport(serverConf, url, { logger }),
+    ];
+    this.sides.push(clientRpc, clientNotes, serverRpc, serverNotes);
+    const count = (map: Map<number, number>, n: number) => map.set(n, (map.get(n) ?? 0) + 1);
+    const server = getRpcServer(serverRpc, { topic, server: 'fault-server' }, [
+      { echo: (_c: unknown, args: { n: number }) => args.n, record: (_c: unknown, args: { n: number }) => void count(this.castsReceived, args.n) },
+    ]);
+    await server.start();
+    const listener = getNotificationListener(serverNotes, [{ topic }], [{ info: (_c: unknown, _p: unknown, _e: string, payload: { n: number }) => void count(this.notesReceived, payload.n) }]);
+    await listener.start();
+    this.stopServer = async () => {
+      await listener.stop();
+      await server.stop();
+    };
+    this.client = getRpcClient(clientRpc, { topic }, { timeout: this.callTimeout });
+    this.notifier = new Notifier(clientNotes, { driver: 'messagingv2', topics: [topic], publisherId: 'faults' });
+    // The path works before any fault.
+    await this.client.call({}, 'echo', { n: -1 });
+  }
+
+  start(): void {
+    this.running = true;
+    const pause = this.options.pauseMs ?? 20;
+    const callers = this.options.callers ?? 4;
+    let next = 0;
+    const client = this.client as NonNullable<typeof this.client>;
+    const notifier = this.notifier as Notifier;
+    for (let i = 0; i < callers; i++) {
+      this.loops.push(
+        (async () => {
+          while (this.running) {
+            const record: CallRecord = { startedAt: Date.now(), endedAt: 0, ok: false };
+            try {
+              await client.call({}, 'echo', { n: next++ });
+              record.ok = true;
+            } catch (err) {
+              record.error = err instanceof MessagingTimeout ? 'MessagingTimeout' : (err as Error).name || 'Error';
+            }
+            record.endedAt = Date.now();
+            this.calls.push(record);
+            await sleep(pause);
+          }
+        })(),
+      );
+    }
+    this.loops.push(
+      (async () => {
+        for (let n = 0; this.running; n++) {
+          this.castsSent.add(n);
+          await client.cast({}, 'record', { n }).then(
+            () => void this.castsConfirmed.add(n),
+            () => undefined,
+          );
+          await sleep(pause);
+        }
+      })(),
+      (async () => {
+        for (let n = 0; this.running; n++) {
+          this.notesSent.add(n);
+          await notifier.info({}, 'fault.test', { n }).then(
+            () => void this.notesConfirmed.add(n),
+            () => undefined,
+          );
+          await sleep(pause);
+        }
+      })(),
+    );
+  }
+
+  /** Stop sending; resolves once every loop has ended (a send waiting for the broker included). */
+  async stop(): Promise<void> {
+    this.running = false;
+    await Promise.all(this.loops);
+    this.loops = [];
+  }
+
+  /** Wait until every confirmed cast and notification has arrived, or `timeoutMs` passed. */
+  async settle(timeoutMs = 20_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    const missing = () => [...this.castsConfirmed].some((n) => !this.castsReceived.has(n)) || [...this.notesConfirmed].some((n) => !this.notesReceived.has(n));
+    while (missing() && Date.now() < deadline) await sleep(100);
+    await sleep(500); // late duplicates
+  }
+
+  /** Calls that ended well and started at or after `since` (ms epoch): the first of them is when service was back. */
+  firstSuccessAfter(since: number): number | undefined {
+    const ok = this.calls.filter((c) => c.ok && c.startedAt >= since).map((c) => c.endedAt);
+    return ok.length ? Math.min(...ok) : undefined;
+  }
+
+  /** The time the last call that failed ended (ms epoch), if any failed. */
+  lastFailureEnd(): number | undefined {
+    const failed = this.calls.filter((c) => !c.ok).map((c) => c.endedAt);
+    return failed.length ? Math.max(...failed) : undefined;
+  }
+
+  figures(): Figures {
+    const failed: Record<string, number> = {};
+    let worst = 0;
+    for (const call of this.calls) {
+      if (!call.ok) failed[call.error as string] = (failed[call.error as string] ?? 0) + 1;
+      worst = Math.max(worst, call.endedAt - call.startedAt - this.callTimeout * 1000);
+    }
+    const books = (sent: Set<number>, confirmed: Set<number>, received: Map<number, number>) => ({
+      sent: sent.size,
+      confirmed: confirmed.size,
+      lost: [...confirmed].filter((n) => !received.has(n)).length,
+      duplicated: [...received.values()].filter((times) => times > 1).length,
+    });
+    return {
+      calls: this.calls.length,
+      callsOk: this.calls.filter((c) => c.ok).length,
+      callsFailed: failed,
+      worstOverrunMs: Math.max(0, worst),
+      casts: books(this.castsSent, this.castsConfirmed, this.castsReceived),
+      notifications: books(this.notesSent, this.notesConfirmed, this.notesReceived),
+    };
+  }
+
+  async close(): Promise<void> {
+    await this.stop();
+    await this.stopServer?.().catch(() => undefined);
+    await Promise.all(this.sides.map((transport) => transport.cleanup().catch(() => undefined)));
+  }
+}
