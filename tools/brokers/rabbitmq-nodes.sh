@@ -10,7 +10,8 @@
 #   tools/brokers/rabbitmq-nodes.sh [start [solo|cluster|all]]   idempotent: starts (or resumes, or
 #       start_apps) what is not running, in parallel, joins nodes 2 and 3 to node 1 unless they
 #       already are, waits until every node answers AMQP and `rabbitmqctl await_startup`, prints
-#       the url: lines. Fine after a kill -9 or a reboot (stale pid files are checked, not trusted).
+#       the url: lines. Fine after a kill -9 or a reboot (stale pid files are checked, not trusted),
+#       and heals a cluster an earlier run left split (restarts the apps the seed does not see).
 #   ... stop [solo|cluster|all]   rabbitmqctl stop, then SIGTERM/SIGKILL whatever is left
 #   ... status                    one line per node; exit 0 all running, 3 none, 1 some
 #   ... ports                     "N amqp_port mgmt_port nodename" lines, for tests
@@ -362,10 +363,20 @@ ctl_start_app() { # N
   wait_ready "$1" "${began}"
 }
 
-# The cluster members running as the seed sees them, space-separated and sorted.
-running_with_seed() {
-  ctl "${cluster_seed}" cluster_status --formatter json 2>/dev/null \
+# The cluster members running as member N sees them, space-separated and sorted.
+running_seen_by() { # N
+  ctl "$1" cluster_status --formatter json 2>/dev/null \
     | sed -n 's/.*"running_nodes":\[\([^]]*\)\].*/\1/p' | tr -d '"' | tr ',' '\n' | sort | tr '\n' ' ' || true
+}
+
+# The members outside the largest partition (ties: the seed's side wins), as node numbers.
+minority_members() {
+  local n best="" view
+  for n in 1 2 3; do
+    view="$(running_seen_by "${n}")"
+    if [ -z "${best}" ] || [ "$(wc -w <<<"${view}")" -gt "$(wc -w <<<"${best}")" ]; then best="${view}"; fi
+  done
+  for n in 1 2 3; do grep -qw "$(node_name "${n}")" <<<"${best}" || printf '%s ' "${n}"; done
 }
 
 # Nodes 2 and 3 join node 1, unless they already are in its cluster (their own view, so a member
@@ -388,19 +399,19 @@ form_cluster() {
     each_parallel "rabbitmqctl start_app failed" ctl_start_app "${joining[@]}"
     say "joined the cluster in $(since "${began}")s"
   fi
-  running="$(running_with_seed)"
+  running="$(running_seen_by "${cluster_seed}")"
   if [ "$(wc -w <<<"${running}")" != 3 ]; then
     # A partition that outlived its cause (a member frozen for longer than net_ticktime, or a run
-    # killed halfway) heals by restarting the apps of the members the seed does not see running,
-    # as RabbitMQ's partition guide says; their data comes back from the seed's side.
+    # killed halfway) heals by restarting the apps of the members outside the largest partition,
+    # as RabbitMQ's partition guide says; their data comes back from the majority.
     local split=()
-    for n in 2 3; do grep -qw "$(node_name "${n}")" <<<"${running}" || split+=("${n}"); done
+    read -r -a split <<<"$(minority_members)"
     began="$(now)"
-    say "the seed sees running nodes: ${running:-none}; restarting the apps of ${split[*]/#/node } to heal the partition"
+    say "the cluster is split (${seed} sees running: ${running:-none}); restarting the apps of ${split[*]/#/node } to heal it"
     each_parallel "rabbitmqctl stop_app failed" ctl_stop_app "${split[@]}"
     each_parallel "rabbitmqctl start_app failed" ctl_start_app "${split[@]}"
     say "partition healed in $(since "${began}")s"
-    running="$(running_with_seed)"
+    running="$(running_seen_by "${cluster_seed}")"
   fi
   [ "$(wc -w <<<"${running}")" = 3 ] || die "rabbitmqctl cluster_status of ${seed} lists running nodes: ${running:-none}; expected 3"
   say "cluster_status of ${seed}: running nodes ${running% }"

@@ -110,6 +110,14 @@ export async function requireFaultNodes(which: 'solo' | 'cluster'): Promise<bool
   return false;
 }
 
+/**
+ * Make the cluster whole again after a fault that split it (a member frozen for longer than
+ * net_ticktime comes back in a partition of its own): the script restarts the minority's apps.
+ */
+export async function healCluster(): Promise<void> {
+  await run('bash', [SCRIPT, 'start', 'cluster'], { timeout: 300_000 });
+}
+
 /** The suite's user with this run's password, checked on every node (a cluster replicates users). */
 async function ensureSuiteUser(indexes: readonly number[]): Promise<void> {
   const first = indexes[0] as number;

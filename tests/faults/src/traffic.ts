@@ -40,7 +40,41 @@ export interface Figures {
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-export class Traffic {
+/** A load the fault scenarios can run: Fjord's (Traffic) or Python oslo.messaging's (PythonLoad). */
+export interface Load {
+  readonly label: string;
+  open(): Promise<void>;
+  start(): void;
+  /** Stop sending; resolves once every loop has ended. */
+  stop(): Promise<void>;
+  /** Wait until every confirmed cast and notification has arrived, or `timeoutMs` passed. */
+  settle(timeoutMs?: number): Promise<void>;
+  figures(): Figures;
+  /** When (ms epoch) the first call that started at or after `since` ended well. */
+  firstSuccessAfter(since: number): number | undefined;
+  /** The connection_name of the client's sending connection(s), as the broker lists them. */
+  clientConnections(): Promise<string[]>;
+  close(): Promise<void>;
+}
+
+/** Books on calls, the same for every load. */
+export function callFigures(calls: ReadonlyArray<{ startedAt: number; endedAt: number; ok: boolean; error?: string | undefined }>, timeoutS: number) {
+  const failed: Record<string, number> = {};
+  let worst = 0;
+  for (const call of calls) {
+    if (!call.ok) failed[call.error ?? 'Error'] = (failed[call.error ?? 'Error'] ?? 0) + 1;
+    worst = Math.max(worst, call.endedAt - call.startedAt - timeoutS * 1000);
+  }
+  return { calls: calls.length, callsOk: calls.filter((c) => c.ok).length, callsFailed: failed, worstOverrunMs: Math.max(0, worst) };
+}
+
+export function firstSuccess(calls: ReadonlyArray<{ startedAt: number; endedAt: number; ok: boolean }>, since: number): number | undefined {
+  const ok = calls.filter((c) => c.ok && c.startedAt >= since).map((c) => c.endedAt);
+  return ok.length ? Math.min(...ok) : undefined;
+}
+
+export class Traffic implements Load {
+  readonly label = 'Fjord';
   private readonly sides: Transport[] = [];
   private readonly calls: CallRecord[] = [];
   private readonly castsSent = new Set<number>();
@@ -162,25 +196,16 @@ export class Traffic {
     await sleep(500); // late duplicates
   }
 
-  /** Calls that ended well and started at or after `since` (ms epoch): the first of them is when service was back. */
   firstSuccessAfter(since: number): number | undefined {
-    const ok = this.calls.filter((c) => c.ok && c.startedAt >= since).map((c) => c.endedAt);
-    return ok.length ? Math.min(...ok) : undefined;
+    return firstSuccess(this.calls, since);
   }
 
-  /** The time the last call that failed ended (ms epoch), if any failed. */
-  lastFailureEnd(): number | undefined {
-    const failed = this.calls.filter((c) => !c.ok).map((c) => c.endedAt);
-    return failed.length ? Math.max(...failed) : undefined;
+  async clientConnections(): Promise<string[]> {
+    const sender = (this.clientTransports[0]?.driver as unknown as { bus: { connectionNames: string[] } }).bus.connectionNames[0];
+    return sender ? [sender] : [];
   }
 
   figures(): Figures {
-    const failed: Record<string, number> = {};
-    let worst = 0;
-    for (const call of this.calls) {
-      if (!call.ok) failed[call.error as string] = (failed[call.error as string] ?? 0) + 1;
-      worst = Math.max(worst, call.endedAt - call.startedAt - this.callTimeout * 1000);
-    }
     const books = (sent: Set<number>, confirmed: Set<number>, received: Map<number, number>) => ({
       sent: sent.size,
       confirmed: confirmed.size,
@@ -188,10 +213,7 @@ export class Traffic {
       duplicated: [...received.values()].filter((times) => times > 1).length,
     });
     return {
-      calls: this.calls.length,
-      callsOk: this.calls.filter((c) => c.ok).length,
-      callsFailed: failed,
-      worstOverrunMs: Math.max(0, worst),
+      ...callFigures(this.calls, this.callTimeout),
       casts: books(this.castsSent, this.castsConfirmed, this.castsReceived),
       notifications: books(this.notesSent, this.notesConfirmed, this.notesReceived),
     };

@@ -11,7 +11,7 @@ import { createInterface } from 'node:readline';
 import { join } from 'node:path';
 import { PEERS_DIR, PYTHON, RABBIT_URL } from './env.js';
 
-export type PeerScript = 'oslo_server' | 'oslo_client' | 'oslo_notifier' | 'oslo_listener';
+export type PeerScript = 'oslo_server' | 'oslo_client' | 'oslo_notifier' | 'oslo_listener' | 'oslo_fault_load';
 export type JsonRecord = Record<string, unknown>;
 
 /** One answer of a peer to one command (see tools/interop/oslo_client.py). */

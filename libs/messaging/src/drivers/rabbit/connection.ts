@@ -148,6 +148,7 @@ export class SelfHealingConnection<C extends Channel> {
       }
       const address = this.rotation.current;
       try {
+        this.logger.debug(`Connecting to AMQP server on ${describeAddress(address)}`, { purpose: this.owner.purpose, connectionName: this.name });
         await this.establishOnce(address);
       } catch (err) {
         if (this.closed) return;
