@@ -128,7 +128,8 @@ async function requireBroker(name: string, { host, port }: { host: string; port:
   return false;
 }
 
-function reachable(host: string, port: number): Promise<boolean> {
+/** Whether something accepts a TCP connection on host:port within a second. */
+export function reachable(host: string, port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = connect({ host, port });
     const done = (ok: boolean) => {

@@ -8,9 +8,9 @@
  */
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { connect as tcpConnect } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { reachable } from '@fjord/e2e-tests';
 
 const run = promisify(execFile);
 const SCRIPT = join(import.meta.dirname, '../../../tools/brokers/rabbitmq-nodes.sh');
@@ -61,19 +61,6 @@ export async function fault(verb: FaultVerb, index: number): Promise<number> {
   return Date.now() - started;
 }
 
-function reachable(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = tcpConnect({ host: '127.0.0.1', port });
-    const done = (ok: boolean) => {
-      socket.destroy();
-      resolve(ok);
-    };
-    socket.setTimeout(1000, () => done(false));
-    socket.once('connect', () => done(true));
-    socket.once('error', () => done(false));
-  });
-}
-
 /** One management API request to node N, as guest (the suite's admin). */
 export async function management<T = unknown>(index: number, path: string, method = 'GET', body?: unknown): Promise<{ status: number; body: T }> {
   const { managementPort } = await node(index);
@@ -96,7 +83,7 @@ export async function requireFaultNodes(which: 'solo' | 'cluster'): Promise<bool
   } catch {
     // the script is there in every checkout; a failure here means no bash or a broken script
   }
-  const up = await Promise.all(indexes.map(async (i) => nodes.some((n) => n.index === i) && reachable((await node(i)).port)));
+  const up = await Promise.all(indexes.map(async (i) => nodes.some((n) => n.index === i) && reachable('127.0.0.1', (await node(i)).port)));
   if (up.every(Boolean)) {
     // Heal what an earlier file may have left (a node still restarting after a pause, a member
     // out of the cluster): a no-op of ~2 s when all is well.
