@@ -1,4 +1,5 @@
 /** Measuring loops and the result table shared by every benchmark scenario. */
+import { connect as tcpConnect } from 'node:net';
 import { performance } from 'node:perf_hooks';
 
 export interface Result {
@@ -70,4 +71,18 @@ export function printTable(title: string, results: Result[]): void {
 export function medianRun(results: Result[]): Result {
   const sorted = [...results].sort((a, b) => a.ops / a.seconds - b.ops / b.seconds);
   return sorted[Math.floor(sorted.length / 2)] as Result;
+}
+
+/** Whether host:port accepts a TCP connection within a second (a broker row runs only when it does). */
+export function tcpReachable(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = tcpConnect({ host, port });
+    const done = (ok: boolean) => {
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.setTimeout(1_000, () => done(false));
+    socket.once('connect', () => done(true));
+    socket.once('error', () => done(false));
+  });
 }

@@ -5,10 +5,9 @@
  * counts records in eachBatch and lets kafkajs commit after each batch.
  */
 import { randomUUID } from 'node:crypto';
-import { connect as tcpConnect } from 'node:net';
 import { Kafka, logLevel, Partitioners, type Admin } from 'kafkajs';
 import { performance } from 'node:perf_hooks';
-import type { Result } from './harness.js';
+import { tcpReachable, type Result } from './harness.js';
 
 /** The notification payload of both sides: a JSON object of exactly 300 bytes. */
 export const PAYLOAD = { data: 'x'.repeat(300 - JSON.stringify({ data: '' }).length) };
@@ -86,16 +85,7 @@ export function kafkaBrokers(url: string): string[] {
 /** Whether the first broker accepts a TCP connection within a second. */
 export function kafkaReachable(broker: string): Promise<boolean> {
   const [host, port] = [broker.replace(/:\d+$/, '').replace(/^\[|\]$/g, ''), Number(/:(\d+)$/.exec(broker)?.[1] ?? 9092)];
-  return new Promise((resolve) => {
-    const socket = tcpConnect({ host, port });
-    const done = (ok: boolean) => {
-      socket.destroy();
-      resolve(ok);
-    };
-    socket.setTimeout(1_000, () => done(false));
-    socket.once('connect', () => done(true));
-    socket.once('error', () => done(false));
-  });
+  return tcpReachable(host, port);
 }
 
 export const benchName = (label: string) => `bench-${label}-${randomUUID().slice(0, 8)}`;

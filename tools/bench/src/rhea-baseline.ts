@@ -7,10 +7,9 @@
  * keyed by `correlation_id` (brokers.md §4.5). Client and server have a connection each, as Fjord's.
  */
 import { randomUUID } from 'node:crypto';
-import { connect as tcpConnect } from 'node:net';
 import rhea, { type Connection, type EventContext, type Receiver, type Sender } from 'rhea';
 import type { CallRig } from './amqplib-baseline.js';
-import { sequential } from './harness.js';
+import { sequential, tcpReachable } from './harness.js';
 
 /** The value both sides echo: a JSON object of exactly 300 bytes. */
 export const PAYLOAD = { data: 'x'.repeat(300 - JSON.stringify({ data: '' }).length) };
@@ -26,16 +25,7 @@ export function amqpHostPort(url: string): { host: string; port: number } {
 /** Whether the broker accepts a TCP connection within a second. */
 export function amqpReachable(url: string): Promise<boolean> {
   const { host, port } = amqpHostPort(url);
-  return new Promise((resolve) => {
-    const socket = tcpConnect({ host, port });
-    const done = (ok: boolean) => {
-      socket.destroy();
-      resolve(ok);
-    };
-    socket.setTimeout(1_000, () => done(false));
-    socket.once('connect', () => done(true));
-    socket.once('error', () => done(false));
-  });
+  return tcpReachable(host, port);
 }
 
 /** Resolves once the link is attached (rejects when the peer refuses it). */
