@@ -157,27 +157,20 @@ export class Traffic implements Load {
         })(),
       );
     }
+    // A cast or notification counts as confirmed once its send resolved (the broker confirmed it).
+    const confirmedLoop = async (sent: Set<number>, confirmed: Set<number>, send: (n: number) => Promise<void>) => {
+      for (let n = 0; this.running; n++) {
+        sent.add(n);
+        await send(n).then(
+          () => void confirmed.add(n),
+          () => undefined,
+        );
+        await sleep(pause);
+      }
+    };
     this.loops.push(
-      (async () => {
-        for (let n = 0; this.running; n++) {
-          this.castsSent.add(n);
-          await client.cast({}, 'record', { n }).then(
-            () => void this.castsConfirmed.add(n),
-            () => undefined,
-          );
-          await sleep(pause);
-        }
-      })(),
-      (async () => {
-        for (let n = 0; this.running; n++) {
-          this.notesSent.add(n);
-          await notifier.info({}, 'fault.test', { n }).then(
-            () => void this.notesConfirmed.add(n),
-            () => undefined,
-          );
-          await sleep(pause);
-        }
-      })(),
+      confirmedLoop(this.castsSent, this.castsConfirmed, (n) => client.cast({}, 'record', { n })),
+      confirmedLoop(this.notesSent, this.notesConfirmed, (n) => notifier.info({}, 'fault.test', { n })),
     );
   }
 
