@@ -109,29 +109,23 @@ def main():
                 calls.append(record)
             time.sleep(pause)
 
-    def cast_loop():
-        n = 0
-        while running.is_set():
-            casts_sent.add(n)
-            try:
-                client.cast({}, 'record', n=n)
-                casts_confirmed.add(n)
-            except Exception:  # noqa: BLE001 - an unconfirmed cast is not counted
-                pass
-            n += 1
-            time.sleep(pause)
+    def confirmed_loop(sent, confirmed, send):
+        """Send n = 0, 1, ...; n counts as confirmed once its send returned (the broker confirmed it)."""
+        def loop():
+            n = 0
+            while running.is_set():
+                sent.add(n)
+                try:
+                    send(n)
+                    confirmed.add(n)
+                except Exception:  # noqa: BLE001 - an unconfirmed send is not counted
+                    pass
+                n += 1
+                time.sleep(pause)
+        return loop
 
-    def notify_loop():
-        n = 0
-        while running.is_set():
-            notes_sent.add(n)
-            try:
-                notifier.info({}, 'fault.test', {'n': n})
-                notes_confirmed.add(n)
-            except Exception:  # noqa: BLE001
-                pass
-            n += 1
-            time.sleep(pause)
+    cast_loop = confirmed_loop(casts_sent, casts_confirmed, lambda n: client.cast({}, 'record', n=n))
+    notify_loop = confirmed_loop(notes_sent, notes_confirmed, lambda n: notifier.info({}, 'fault.test', {'n': n}))
 
     threads = []
 
