@@ -13,6 +13,7 @@ JSON object a line): {"op": "start"}, {"op": "stop"} (ends the loops), {"op": "f
 ms since the epoch). EOF or SIGTERM ends the process at once.
 """
 import argparse
+import logging
 import os
 import sys
 import threading
@@ -21,6 +22,17 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from fjord_interop import common  # noqa: E402
+
+
+class FailureCounter(logging.Handler):
+    """Counts the error records of a logger."""
+
+    def __init__(self):
+        super().__init__(level=logging.ERROR)
+        self.count = 0
+
+    def emit(self, record):
+        self.count += 1
 
 
 def now_ms():
@@ -125,7 +137,18 @@ def main():
         return loop
 
     cast_loop = confirmed_loop(casts_sent, casts_confirmed, lambda n: client.cast({}, 'record', n=n))
-    notify_loop = confirmed_loop(notes_sent, notes_confirmed, lambda n: notifier.info({}, 'fault.test', {'n': n}))
+    # oslo's notifier never raises: it logs "Could not send notification" and goes on. A send it
+    # logged as failed is not confirmed.
+    notify_failures = FailureCounter()
+    logging.getLogger('oslo_messaging.notify.messaging').addHandler(notify_failures)
+
+    def notify(n):
+        before = notify_failures.count
+        notifier.info({}, 'fault.test', {'n': n})
+        if notify_failures.count != before:
+            raise RuntimeError('the notifier could not send it')
+
+    notify_loop = confirmed_loop(notes_sent, notes_confirmed, notify)
 
     threads = []
 

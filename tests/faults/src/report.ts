@@ -37,6 +37,8 @@ export type SuiteLogger = Logger & {
 export function suiteLogger(): SuiteLogger {
   const lines: string[] = [];
   const times: number[] = [];
+  // $FJORD_FAULT_LOG keeps the clients' log lines for reading after a run.
+  const logFile = process.env['FJORD_FAULT_LOG'];
   const at = (level: string) => (msg: string, fields?: Record<string, unknown>) => {
     let text: string;
     try {
@@ -46,6 +48,7 @@ export function suiteLogger(): SuiteLogger {
     }
     lines.push(text);
     times.push(Date.now());
+    if (logFile) appendFileSync(logFile, `${text}\n`);
   };
   return {
     lines,

@@ -83,6 +83,8 @@ export class Traffic implements Load {
   private readonly notesSent = new Set<number>();
   private readonly notesConfirmed = new Set<number>();
   private readonly notesReceived = new Map<number, number>();
+  /** Sends the Notifier logged and swallowed (oslo's notifier never raises): not confirmed. */
+  private notifyFailures = 0;
   private loops: Array<Promise<void>> = [];
   private running = false;
   private stopServer: (() => Promise<void>) | undefined;
@@ -110,7 +112,7 @@ export class Traffic implements Load {
     const serverConf = conf();
     const [clientRpc, clientNotes, serverRpc, serverNotes] = [
       await getRpcTransport(clientConf, url, { logger }),
-      await getNotificationTransport(clientConf, url, { logger }),
+      await getNotificationTransport(clientConf, url, { logger: this.countingNotifyFailures(logger) }),
       await getRpcTransport(serverConf, url, { logger }),
       await getNotificationTransport(serverConf, url, { logger }),
     ];
@@ -157,7 +159,8 @@ export class Traffic implements Load {
         })(),
       );
     }
-    // A cast or notification counts as confirmed once its send resolved (the broker confirmed it).
+    // A cast or notification counts as confirmed once its send resolved (the broker confirmed it)
+    // and, for a notification, the Notifier logged no failure while it was on its way.
     const confirmedLoop = async (sent: Set<number>, confirmed: Set<number>, send: (n: number) => Promise<void>) => {
       for (let n = 0; this.running; n++) {
         sent.add(n);
@@ -170,8 +173,24 @@ export class Traffic implements Load {
     };
     this.loops.push(
       confirmedLoop(this.castsSent, this.castsConfirmed, (n) => client.cast({}, 'record', { n })),
-      confirmedLoop(this.notesSent, this.notesConfirmed, (n) => notifier.info({}, 'fault.test', { n })),
+      confirmedLoop(this.notesSent, this.notesConfirmed, async (n) => {
+        const failuresBefore = this.notifyFailures;
+        await notifier.info({}, 'fault.test', { n });
+        if (this.notifyFailures !== failuresBefore) throw new Error('the notifier could not send it');
+      }),
     );
+  }
+
+  private countingNotifyFailures(logger: Logger): Logger {
+    return {
+      debug: (msg, fields) => logger.debug(msg, fields),
+      info: (msg, fields) => logger.info(msg, fields),
+      warn: (msg, fields) => logger.warn(msg, fields),
+      error: (msg, fields) => {
+        if (msg.startsWith('Could not send notification')) this.notifyFailures++;
+        logger.error(msg, fields);
+      },
+    };
   }
 
   /** Stop sending; resolves once every loop has ended (a send waiting for the broker included). */
