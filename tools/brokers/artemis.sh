@@ -12,8 +12,8 @@
 # class (EmbeddedActiveMQ, source below) is compiled once into the same cache.
 # The broker runs detached (setsid), so it outlives this script; its state lives outside the repo.
 # It keeps nothing on disk (persistence off) and has security off (SASL ANONYMOUS or any PLAIN
-# user). broker.xml (written on every start) routes oslo.messaging's AMQP 1.0 addresses as its
-# AMQP1 deployment guide asks of a broker: see write_config.
+# user). Its broker.xml is etc/artemis/broker.xml (shared with docker-compose.yml), which routes
+# oslo.messaging's AMQP 1.0 addresses as its AMQP1 deployment guide asks of a broker.
 # Env: ARTEMIS_VERSION (2.55.0: artemis-amqp-protocol 2.56.0 is not on Maven Central),
 #      ARTEMIS_PORT (5673), ARTEMIS_HEAP_OPTS (-Xms256m -Xmx512m), ARTEMIS_OPTS (extra JVM options),
 #      ARTEMIS_WAIT_SECONDS (60), ARTEMIS_STOP_SECONDS (30, then SIGKILL),
@@ -38,7 +38,8 @@ main_dir="${cache}/artemis/${version}/main"
 main_class=FjordArtemis
 home="${FJORD_ARTEMIS_HOME:-${cache}/artemis-run}"
 data_dir="${home}/data"
-config="${home}/broker.xml"
+config="${home}/broker.xml" # written on every start from etc/artemis/broker.xml
+broker_xml="$(cd "$(dirname "$0")/../.." && pwd)/etc/artemis/broker.xml"
 out="${home}/artemis.out"
 pid_file="${home}/artemis.pid"
 url="amqp://${host}:${port}"
@@ -250,73 +251,11 @@ write_config() {
   mkdir -p "${home}"
   # A fresh data dir per start: nothing is persisted, but Artemis still creates its directories.
   rm -rf "${data_dir}"
-  cat >"${config}" <<EOF
-<?xml version="1.0" encoding="UTF-8"?>
-<!-- Written by tools/brokers/artemis.sh on every start; edits are lost. -->
-<configuration xmlns="urn:activemq" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"
-               xsi:schemaLocation="urn:activemq /schema/artemis-configuration.xsd">
-  <core xmlns="urn:activemq:core">
-    <name>fjord</name>
-    <persistence-enabled>false</persistence-enabled>
-    <security-enabled>false</security-enabled>
-    <journal-type>NIO</journal-type>
-    <!-- without it: AMQ222269 Please use a fixed value for "journal-pool-files" -->
-    <journal-pool-files>10</journal-pool-files>
-    <paging-directory>${data_dir}/paging</paging-directory>
-    <bindings-directory>${data_dir}/bindings</bindings-directory>
-    <journal-directory>${data_dir}/journal</journal-directory>
-    <large-messages-directory>${data_dir}/large-messages</large-messages-directory>
-    <!-- The wildcard syntax of the address-setting matches below (and of wildcard subscriptions):
-         words separated by '/', as in oslo's routable addresses, so that
-         "openstack.org/om/rpc/multicast/#" is a prefix match. A legacy address has no '/', so
-         it is one word, which '*' (any run of characters but '/') matches: "broadcast.*". -->
-    <wildcard-addresses>
-      <routing-enabled>true</routing-enabled>
-      <delimiter>/</delimiter>
-      <any-words>#</any-words>
-      <single-word>*</single-word>
-    </wildcard-addresses>
-    <acceptors>
-      <acceptor name="amqp">tcp://${host}:${port}?protocols=AMQP;tcpNoDelay=true</acceptor>
-    </acceptors>
-    <address-settings>
-      <!-- Everything else (oslo's anycast and unicast RPC addresses, notifications, Fjord's own):
-           auto-created ANYCAST addresses and queues, deleted again once unused. -->
-      <address-setting match="#">
-        <dead-letter-address>DLQ</dead-letter-address>
-        <expiry-address>ExpiryQueue</expiry-address>
-        <!-- Python oslo sets absolute-expiry-time from time.monotonic() (seconds since boot),
-             which Artemis reads as a 1970 date and so expires every call request on arrival. -->
-        <no-expiry>true</no-expiry>
-        <auto-create-queues>true</auto-create-queues>
-        <auto-create-addresses>true</auto-create-addresses>
-        <auto-delete-queues>true</auto-delete-queues>
-        <auto-delete-addresses>true</auto-delete-addresses>
-        <default-address-routing-type>ANYCAST</default-address-routing-type>
-        <default-queue-routing-type>ANYCAST</default-queue-routing-type>
-      </address-setting>
-      <!-- oslo's fanout addresses (routable rpc and notify, legacy "broadcast.<exchange>.<topic>.all"):
-           MULTICAST, every subscriber gets its own copy. The settings of every match merge,
-           the most specific winning. -->
-      ${multicast_settings}
-    </address-settings>
-    <addresses>
-      <address name="DLQ"><anycast><queue name="DLQ"/></anycast></address>
-      <address name="ExpiryQueue"><anycast><queue name="ExpiryQueue"/></anycast></address>
-    </addresses>
-  </core>
-</configuration>
-EOF
+  # etc/artemis/broker.xml (shared with docker-compose.yml) routes oslo.messaging's AMQP 1.0
+  # addresses as its AMQP1 deployment guide asks of a broker; here with our acceptor and data dir.
+  sed -e "s|tcp://0.0.0.0:5672|tcp://${host}:${port}|" -e "s|/var/lib/artemis-instance/data|${data_dir}|g" \
+    "${broker_xml}" >"${config}"
 }
-
-# oslo's multicast address prefixes, routable ('/' words) and legacy (dotted: one word).
-multicast_matches=(openstack.org/om/rpc/multicast/# openstack.org/om/notify/multicast/# 'broadcast.*')
-multicast_settings="$(for match in "${multicast_matches[@]}"; do
-  printf '<address-setting match="%s">' "${match}"
-  printf '<default-address-routing-type>MULTICAST</default-address-routing-type>'
-  printf '<default-queue-routing-type>MULTICAST</default-queue-routing-type>'
-  printf '</address-setting>\n      '
-done)"
 
 start() {
   local seen pid began deadline
