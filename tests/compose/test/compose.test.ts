@@ -1,0 +1,112 @@
+/**
+ * `docker compose up` of the repository's docker-compose.yml, unmodified: RPC on RabbitMQ,
+ * notifications on Kafka, PostgreSQL, the six apps with two compute hosts. A server boots with a
+ * volume through the api, metering sees every step under the request id, the openstack client
+ * drives it, and a restart of the RabbitMQ container is survived.
+ */
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Cloud, OpenStackCli, PROJECT, openstackAvailable, waitFor } from '@fjord/e2e-tests';
+import { requireComposeStack, upStack, type Stack } from '../src/stack.js';
+
+const ready = await requireComposeStack();
+const APP_SERVICES = ['api', 'scheduler', 'compute1', 'compute2', 'volume', 'metering', 'image'];
+
+describe.runIf(ready)('docker compose up: the hybrid deployment (RabbitMQ RPC, Kafka notifications)', () => {
+  let stack: Stack;
+  let cloud: Cloud;
+  const figures: Record<string, unknown> = {};
+
+  beforeAll(async () => {
+    stack = await upStack();
+    cloud = new Cloud(stack.urls);
+    figures['upToHealthyS'] = stack.upToHealthyMs / 1000;
+  });
+
+  afterAll(async () => {
+    console.log(`\n[compose figures]\n${JSON.stringify(figures, null, 2)}\n`);
+    await stack?.down();
+  }, 120_000);
+
+  it('brings every service to healthy, with both compute hosts reporting to the scheduler', async () => {
+    const ps = await stack.compose('ps');
+    for (const service of ['rabbitmq', 'kafka', 'postgres', ...APP_SERVICES]) expect(ps, service).toMatch(new RegExp(`fjord_${service}_1 .*\\(healthy\\)`));
+    const hosts = await waitFor('both compute hosts in the hypervisor list', () => cloud.hypervisors(), (list) => list.length === 2, 60_000, 500);
+    expect(hosts.map((h) => h['hypervisor_hostname']).sort()).toEqual(['compute1', 'compute2']);
+  });
+
+  it('boots a server to ACTIVE with its volume attached, and metering sees every step under the request id', async () => {
+    const requestId = `req-${randomUUID()}`;
+    const began = Date.now();
+    const created = await cloud.boot({ name: 'compose-vm', block_device_mapping_v2: [{ source_type: 'blank', destination_type: 'volume', volume_size: 1 }] }, requestId);
+    expect(created.status).toBe(202);
+    const server = await cloud.waitForStatus(created.body.server.id, ['ACTIVE', 'ERROR'], 60_000);
+    figures['firstActiveS'] = (Date.now() - began) / 1000;
+    figures['upToFirstActiveS'] = (stack.upToHealthyMs + Date.now() - began) / 1000;
+    expect(server.status).toBe('ACTIVE');
+    const attached = server['os-extended-volumes:volumes_attached'] as Array<{ id: string }>;
+    expect(attached).toHaveLength(1);
+    expect((await cloud.waitForVolume(attached[0]!.id, 'in-use')).attachments[0].server_id).toBe(server.id);
+    const events = await waitFor(
+      'metering to store the boot and the volume events',
+      () => cloud.events({ request_id: requestId, limit: '100' }),
+      (found) => ['compute.instance.create.end', 'volume.create.end', 'volume.attach.end'].every((type) => found.some((e) => e['event_type'] === type)),
+      30_000,
+      500,
+    );
+    expect(new Set(events.map((e) => e['request_id']))).toEqual(new Set([requestId]));
+  });
+
+  it('answers the openstack client', async (context) => {
+    if (!(await openstackAvailable())) {
+      if (process.env['CI'] === 'true') throw new Error('CI=true and the openstack client is missing: .ci/run installs python3-openstackclient');
+      context.skip();
+    }
+    const cli = await OpenStackCli.forSystem(stack.urls, PROJECT);
+    const hypervisors = await cli.json<Array<Record<string, string>>>('hypervisor', 'list');
+    expect(hypervisors.map((h) => h['Hypervisor Hostname']).sort()).toEqual(['compute1', 'compute2']);
+    await cli.ok('server', 'create', '--image', 'cirros-0.6.2-x86_64-disk', '--flavor', 'm1.tiny', '--wait', 'cli-vm');
+    const servers = await cli.json<Array<Record<string, string>>>('server', 'list');
+    expect(servers.find((s) => s['Name'] === 'cli-vm')?.['Status']).toBe('ACTIVE');
+    const volume = await cli.json<Record<string, string>>('volume', 'create', '--size', '1', 'cli-vol');
+    await waitFor('cli-vol to be available', () => cli.json<Record<string, string>>('volume', 'show', volume['id']!), (v) => v['status'] === 'available', 30_000, 500);
+    await cli.ok('server', 'add', 'volume', 'cli-vm', 'cli-vol');
+    await waitFor('cli-vol to be in-use', () => cli.json<Record<string, string>>('volume', 'show', 'cli-vol'), (v) => v['status'] === 'in-use', 30_000, 500);
+    await cli.ok('server', 'delete', '--wait', 'cli-vm');
+  });
+
+  it('boots again after the RabbitMQ container restarts', async () => {
+    await stack.compose('restart', 'rabbitmq');
+    // Every service reconnects on its own; the api's health check calls the scheduler over RPC.
+    await waitFor('the api to be healthy again', () => fetch(`${stack.urls.compute.replace('/v2.1', '')}/healthz`).then((r) => r.status, () => 0), (status) => status === 200, 90_000, 1000);
+    const created = await cloud.boot({ name: 'after-restart' });
+    expect(created.status).toBe(202);
+    expect((await cloud.waitForStatus(created.body.server.id, ['ACTIVE', 'ERROR'], 60_000)).status).toBe('ACTIVE');
+  });
+
+  it('fits in the memory the README promises', async () => {
+    const memory = await stack.memory();
+    const totalMiB = Object.values(memory).reduce((sum, mib) => sum + mib, 0);
+    figures['memoryMiB'] = { ...memory, total: Math.round(totalMiB) };
+    for (const service of APP_SERVICES) expect(memory[service], service).toBeGreaterThan(0);
+    expect(totalMiB).toBeLessThan(3 * 1024);
+  });
+
+  it('runs two more compute hosts with the scale profile, and the scheduler uses them', async () => {
+    await stack.addProfile('scale');
+    const hosts = await waitFor('four compute hosts in the hypervisor list', () => cloud.hypervisors(), (list) => list.length === 4, 60_000, 500);
+    expect(hosts.map((h) => h['hypervisor_hostname']).sort()).toEqual(['compute1', 'compute2', 'compute3', 'compute4']);
+    // The RAM weigher sends boots to the hosts with the most free RAM: the new, empty ones take some.
+    const ids = await Promise.all(
+      Array.from({ length: 8 }, async (_, n) => {
+        const created = await cloud.boot({ name: `scale-${n}`, flavorRef: '3' });
+        expect(created.status).toBe(202);
+        return created.body.server.id as string;
+      }),
+    );
+    const placed = await Promise.all(ids.map((id) => cloud.waitForStatus(id, ['ACTIVE', 'ERROR'], 60_000)));
+    expect(placed.map((s) => s.status)).toEqual(Array(8).fill('ACTIVE'));
+    const used = new Set(placed.map((s) => s['OS-EXT-SRV-ATTR:host']));
+    expect([...used].some((host) => host === 'compute3' || host === 'compute4')).toBe(true);
+  });
+});
