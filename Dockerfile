@@ -4,23 +4,47 @@
 # docker-compose.yml runs it once per service with etc/compose/ mounted on /etc/fjord.
 # No `# syntax=` line: a build without a registry (tools/compose) must not fetch a frontend.
 
-# What `npm ci` reads, and nothing else (manifests, lockfile, the Prisma schemas and the script
-# its postinstall generates clients with), so the install layers below stay cached until one of
-# those changes, not on every source edit.
+# What `npm ci` reads, and nothing else: the manifests of the root and of every workspace (a test
+# in tests/compose checks that none is missing) and the root postinstall's script. The install
+# layers below stay cached until one of them changes, not on every source edit. (One COPY per
+# manifest: the classic builder flattens wildcards, and does not cache `COPY --from` a stage that
+# was rebuilt.)
 FROM node:20-bookworm-slim AS manifests
-WORKDIR /src
-COPY . .
-RUN find . -type f ! -name package.json ! -name package-lock.json ! -path '*/prisma/schema.prisma' ! -path './tools/prisma/*' -delete \
- && find . -mindepth 1 -type d -empty -delete
+ENV NPM_CONFIG_UPDATE_NOTIFIER=false
+WORKDIR /fjord
+COPY package.json package-lock.json ./
+COPY tools/prisma/generate.mjs tools/prisma/
+COPY apps/api/package.json apps/api/
+COPY apps/compute/package.json apps/compute/
+COPY apps/image/package.json apps/image/
+COPY apps/metering/package.json apps/metering/
+COPY apps/scheduler/package.json apps/scheduler/
+COPY apps/volume/package.json apps/volume/
+COPY libs/compute-db/package.json libs/compute-db/
+COPY libs/compute-rpcapi/package.json libs/compute-rpcapi/
+COPY libs/messaging/package.json libs/messaging/
+COPY libs/scheduler-rpcapi/package.json libs/scheduler-rpcapi/
+COPY libs/service-kit/package.json libs/service-kit/
+COPY libs/upgrade-levels/package.json libs/upgrade-levels/
+COPY libs/volume-rpcapi/package.json libs/volume-rpcapi/
+COPY tests/compose/package.json tests/compose/
+COPY tests/e2e/package.json tests/e2e/
+COPY tests/faults/package.json tests/faults/
+COPY tests/interop/package.json tests/interop/
+COPY tools/bench/package.json tools/bench/
+COPY tools/demo/package.json tools/demo/
+COPY tools/devstack/package.json tools/devstack/
+COPY tools/load/package.json tools/load/
+COPY tools/soak/package.json tools/soak/
 
 # Build: every dependency (TypeScript, Nx, the Prisma CLI), then the apps and the libraries they use.
-FROM node:20-bookworm-slim AS build
-ENV NX_DAEMON=false NX_NO_CLOUD=true NX_SKIP_NX_CACHE=true NPM_CONFIG_UPDATE_NOTIFIER=false
-WORKDIR /fjord
-COPY --from=manifests /src ./
+FROM manifests AS build
+ENV NX_DAEMON=false NX_NO_CLOUD=true NX_SKIP_NX_CACHE=true
+# The root postinstall finds no Prisma schema yet: the clients are generated once the sources are in.
 RUN npm ci --no-audit --no-fund
 COPY . .
-RUN npx nx run-many -t build -p api scheduler compute volume metering image --outputStyle=static
+RUN node tools/prisma/generate.mjs \
+ && npx nx run-many -t build -p api scheduler compute volume metering image --outputStyle=static
 # Only what runs: each package's manifest, compiled code and migrations.
 RUN mkdir /out \
  && for dir in libs/* apps/*; do \
@@ -29,10 +53,7 @@ RUN mkdir /out \
     done
 
 # The apps' production dependencies only: no test tools, no compilers.
-FROM node:20-bookworm-slim AS runtime-deps
-ENV NPM_CONFIG_UPDATE_NOTIFIER=false
-WORKDIR /fjord
-COPY --from=manifests /src ./
+FROM manifests AS runtime-deps
 RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund \
       -w apps/api -w apps/scheduler -w apps/compute -w apps/volume -w apps/metering -w apps/image
 

@@ -1,7 +1,7 @@
 import { packageConfig } from '../../tools/vitest/package-config.js';
 
 export default packageConfig({
-  include: ['test/**/*.test.ts'],
+  include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
   // Each file brings the whole stack up in the one private dockerd: one file at a time.
   fileParallelism: false,
   testTimeout: 120_000,

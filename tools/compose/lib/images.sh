@@ -126,7 +126,7 @@ stage_artemis() { # context
 }
 
 build_standin() { # name
-  local name="$1" tag ctx hash base_id extra="" log desc
+  local name="$1" tag ctx hash base_id extra="" log desc old_id
   tag="$(image_tag "${name}")"
   base_id="$(docker image inspect -f '{{.Id}}' "$(image_tag debian)")"
   if declare -F "inputs_${name}" >/dev/null; then extra="$("inputs_${name}")"; fi
@@ -135,6 +135,7 @@ build_standin() { # name
     say "${tag}: up to date (inputs ${hash})"
     return 0
   fi
+  old_id="$(docker image inspect -f '{{.Id}}' "${tag}" 2>/dev/null || true)"
   mkdir -p "${state}/build"
   ctx="$(mktemp -d "${state}/build/${name}.XXXXXX")"
   cp -a "${here}/standins/${name}/." "${ctx}/"
@@ -152,6 +153,10 @@ build_standin() { # name
   printf 'FROM %s\nLABEL %s="%s"\n' "${tag}" "${description_label}" "${desc//\"/\'}" \
     | docker build -q -t "${tag}" - >/dev/null || die "labelling ${tag} failed"
   rm -rf "${ctx}"
+  # The stand-in it replaces, unless something still uses it (it then goes with the weekly prune).
+  if [ -n "${old_id}" ] && [ "${old_id}" != "$(docker image inspect -f '{{.Id}}' "${tag}")" ]; then
+    docker rmi "${old_id}" >/dev/null 2>&1 || true
+  fi
   say "${tag}: $(docker image inspect -f '{{.Size}}' "${tag}" | awk '{ printf "%d MB", $1 / 1e6 }'); ${desc}"
 }
 
@@ -186,7 +191,9 @@ images() { # [stand-in names...] (default: all)
     timed "$(image_tag "${name}")" build_standin "${name}"
   done
   if [ $# = 0 ] || [[ " $* " = *" app "* ]]; then timed "${app_image}" build_app; fi
-  docker image prune -f >/dev/null 2>&1 || true
+  # The app build's untagged stages are its layer cache (the npm ci layer above all): kept for a
+  # week. (Replaced stand-ins are removed by build_standin.)
+  docker image prune -f --filter until=168h >/dev/null 2>&1 || true
   trap - EXIT
   timed "dockerd stop" dockerd_stop
   # What `ready` checks: every image of a full run built (the app image of this checkout then).
