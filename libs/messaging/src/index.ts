@@ -7,7 +7,7 @@ export { Config } from './config/config.js';
 export type { ConfigSources, OptionSpec, OptionType } from './config/config.js';
 export { TransportURL, TransportHost } from './transport/url.js';
 export { Transport, getRpcTransport, getNotificationTransport, setTransportDefaults } from './transport/transport.js';
-export type { TransportKind } from './transport/transport.js';
+export type { TransportKind, TransportOptionsArg } from './transport/transport.js';
 export { registerDriver, registeredSchemes } from './drivers/registry.js';
 export type * from './drivers/contract.js';
 export { Target } from './rpc/target.js';
@@ -34,5 +34,6 @@ export { registerRemoteError, unregisterRemoteErrors, serializeRemoteException, 
 export * from './wire/python-errors.js';
 export type { RemoteOrigin } from './wire/failure.js';
 export type { Context, JsonObject } from './wire/envelope.js';
+export { describeMessage, maskSecrets, type MessageKind, type MessageView } from './wire/describe.js';
 export { createConsoleLogger, setDefaultLogger, getDefaultLogger } from './logging.js';
 export type { Logger, LogLevel } from './logging.js';

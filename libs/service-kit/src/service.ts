@@ -104,9 +104,17 @@ export class Service {
     return this.conf.get<string>('DEFAULT', 'host');
   }
 
+  /**
+   * `<service>@<host>` (`compute@compute1`): the first part of this service's connection names on
+   * the bus, so that RabbitMQ's connection list and a bus tap tell who sent what.
+   */
+  get clientName(): string {
+    return `${this.name}@${this.host}`;
+  }
+
   /** The RPC transport of `[DEFAULT] transport_url`, made once. */
   rpcTransport(): Promise<Transport> {
-    this.rpc ??= getRpcTransport(this.conf, undefined, { logger: messagingLogger(this.logger.child({ component: 'messaging' })) });
+    this.rpc ??= getRpcTransport(this.conf, undefined, { logger: messagingLogger(this.logger.child({ component: 'messaging' })), clientName: this.clientName });
     return this.rpc;
   }
 
@@ -114,6 +122,7 @@ export class Service {
   notificationTransport(): Promise<Transport> {
     this.notifications ??= getNotificationTransport(this.conf, undefined, {
       logger: messagingLogger(this.logger.child({ component: 'notifications' })),
+      clientName: this.clientName,
     });
     return this.notifications;
   }

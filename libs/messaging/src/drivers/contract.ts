@@ -123,6 +123,8 @@ export interface DriverInit {
   /** `control_exchange`: the exchange used when a target names none. */
   defaultExchange: string;
   logger: Logger;
+  /** The first part of the connection name (`<client>:<pid>:<uuid>`); undefined: the program's file name. */
+  clientName?: string | undefined;
 }
 
 /** A registered driver: its option group (for URL query validation) and its factory. */

@@ -36,6 +36,12 @@ export class Transport {
 
 export interface TransportOptionsArg {
   logger?: Logger;
+  /**
+   * Who this transport speaks for, e.g. `nova-compute` or `compute@compute1`: the first part of
+   * oslo's connection name `<client>:<pid>:<uuid>`, which RabbitMQ lists per connection and a bus
+   * tap names senders by. Default: the program's file name, as oslo (its binary).
+   */
+  clientName?: string;
 }
 
 /**
@@ -86,6 +92,7 @@ async function createTransport(kind: TransportKind, conf: Config, rawUrl: unknow
     url,
     defaultExchange: conf.get<string>('DEFAULT', 'control_exchange'),
     logger,
+    clientName: options.clientName,
   });
   if (kind === 'rpc' && !driver.capabilities.rpc) {
     await driver.cleanup();

@@ -122,8 +122,28 @@ interface MemoryExchange {
   patterns: Set<string>;
 }
 
+/**
+ * One publish as a tap sees it: what RabbitMQ's firehose tracer reports as `publish.<exchange>`
+ * (exchange, routing key, properties, the queues it reached, the publishing connection).
+ */
+export interface TappedPublish {
+  /** When the broker took it, in ms since the epoch. */
+  time: number;
+  exchange: string;
+  routingKey: string;
+  body: Buffer;
+  headers: Record<string, unknown>;
+  /** The queues it was routed to; none: it was dropped (or returned, when mandatory). */
+  queues: string[];
+  /** The publishing transport's connection name, `<client>:<pid>:<uuid>`. */
+  connection: string;
+}
+
+export type PublishTap = (message: TappedPublish) => void;
+
 export class MemoryBroker {
   private readonly exchanges = new Map<string, MemoryExchange>();
+  private readonly taps = new Set<PublishTap>();
   private readonly queues = new Map<string, MemoryQueue>();
   private consumerCount = 0;
 
@@ -190,9 +210,19 @@ export class MemoryBroker {
     for (const message of source.messages) target.enqueue({ ...message });
   }
 
+  /**
+   * Every publish from now on, after routing, until the returned function is called. A tap only
+   * reads: a listener that throws is dropped, and the message goes on as if it were not there.
+   */
+  tap(listener: PublishTap): () => void {
+    this.taps.add(listener);
+    return () => void this.taps.delete(listener);
+  }
+
   /** Route a message; returns false when no queue took it. */
-  publish(exchange: string, routingKey: string, body: Buffer, headers: Record<string, unknown>, expiration: string | undefined): boolean {
+  publish(exchange: string, routingKey: string, body: Buffer, headers: Record<string, unknown>, expiration: string | undefined, connection = ''): boolean {
     const queues = this.route(exchange, routingKey);
+    if (this.taps.size > 0) this.report({ time: Date.now(), exchange, routingKey, body, headers, queues: queues.map((q) => q.name), connection });
     if (queues.length === 0) return false;
     const ttl = expiration === undefined ? undefined : Number(expiration);
     const expiresAt = ttl !== undefined && Number.isFinite(ttl) ? Date.now() + ttl : undefined;
@@ -219,6 +249,16 @@ export class MemoryBroker {
   /** A consumer was resumed: let its queues deliver again. */
   kick(): void {
     for (const queue of this.queues.values()) queue.schedule();
+  }
+
+  private report(message: TappedPublish): void {
+    for (const listener of this.taps) {
+      try {
+        listener(message);
+      } catch {
+        this.taps.delete(listener);
+      }
+    }
   }
 
   reset(): void {

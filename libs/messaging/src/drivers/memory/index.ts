@@ -10,9 +10,10 @@ import type { Bus, BusChannel, ConsumeOptions, Delivery, ExchangeOptions, Exchan
 import { AmqpDriver } from '../amqp/protocol.js';
 import { DEFAULT_TOPOLOGY } from '../amqp/topology.js';
 import type { DriverInit, DriverModule } from '../contract.js';
+import { connectionName } from '../amqp/connection-name.js';
 import { MemoryBroker } from './broker.js';
 
-export { MemoryBroker } from './broker.js';
+export { MemoryBroker, type PublishTap, type TappedPublish } from './broker.js';
 
 interface SharedBroker {
   broker: MemoryBroker;
@@ -99,12 +100,14 @@ class MemoryBus extends MemoryTopology implements Bus {
   constructor(
     broker: MemoryBroker,
     private readonly virtualHost: string,
+    /** As a rabbit connection's name: who published, for the broker's taps. */
+    readonly connectionName: string,
   ) {
     super(broker);
   }
 
   async publish(exchange: string, routingKey: string, body: Buffer, properties: PublishProperties, options: PublishOptions): Promise<void> {
-    const routed = this.broker.publish(exchange, routingKey, body, properties.headers ?? {}, properties.expiration);
+    const routed = this.broker.publish(exchange, routingKey, body, properties.headers ?? {}, properties.expiration, this.connectionName);
     if (!routed && options.mandatory) {
       throw new MessageUndeliverable(`No queue is bound to exchange "${exchange}" with routing key "${routingKey}"`, exchange, routingKey);
     }
@@ -147,6 +150,6 @@ export const memoryDriver: DriverModule = {
   create(init: DriverInit) {
     const virtualHost = init.url.virtualHost ?? '';
     const broker = acquireBroker(virtualHost);
-    return new MemoryDriver(init, broker, new MemoryBus(broker, virtualHost));
+    return new MemoryDriver(init, broker, new MemoryBus(broker, virtualHost, connectionName(init.clientName)));
   },
 };

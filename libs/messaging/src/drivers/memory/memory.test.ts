@@ -1,8 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { Target, getRpcClient, getRpcServer, type IncomingNotification } from '../../index.js';
+import { Target, getRpcClient, getRpcServer, getRpcTransport, type IncomingNotification } from '../../index.js';
+import { describeMessage } from '../../wire/describe.js';
 import { createMemoryTransports, type MemoryTransports } from '../../testing.js';
 import { getMemoryBroker } from './index.js';
-import { MemoryBroker, topicMatches } from './broker.js';
+import { MemoryBroker, topicMatches, type TappedPublish } from './broker.js';
 
 const tick = () => new Promise((r) => setImmediate(r));
 
@@ -148,6 +149,35 @@ describe('memory:// driver semantics (oslo fake driver)', () => {
     expect(reply).toMatchObject({ result: null, ending: true, _msg_id: 'm1' });
     expect(reply['failure']).toMatch(/args\\" must be an object/);
     await server.stop();
+  });
+
+  it('lets a tap see every publish with its routing and its publisher, and a throwing tap changes nothing', async () => {
+    const own = await createMemoryTransports();
+    const vhost = own.rpc.url.virtualHost;
+    const caller = await getRpcTransport(own.conf, own.url, { clientName: 'api@api1' });
+    const callee = await getRpcTransport(own.conf, own.url, { clientName: 'scheduler@scheduler1' });
+    const broker = getMemoryBroker(vhost) as MemoryBroker;
+    const seen: TappedPublish[] = [];
+    const untap = broker.tap((message) => void seen.push(message));
+    broker.tap(() => {
+      throw new Error('a broken tap');
+    });
+    const server = getRpcServer(callee, { topic: 'scheduler', server: 'scheduler1' }, [{ select_destinations: () => ['compute1'] }]);
+    await server.start();
+    await expect(getRpcClient(caller, { topic: 'scheduler', version: '1.0' }).call({ request_id: 'req-tap' }, 'select_destinations')).resolves.toEqual(['compute1']);
+    untap();
+    await expect(getRpcClient(caller, { topic: 'scheduler' }).call({}, 'select_destinations')).resolves.toEqual(['compute1']);
+    const views = seen.map((m) => ({ ...describeMessage(m.exchange, m.routingKey, m.body), from: m.connection.split(':')[0], queues: m.queues }));
+    expect(views).toEqual([
+      expect.objectContaining({ kind: 'call', topic: 'scheduler', method: 'select_destinations', version: '1.0', requestId: 'req-tap', from: 'api@api1', queues: ['scheduler'] }),
+      expect.objectContaining({ kind: 'reply', outcome: 'ok', payload: ['compute1'], from: 'scheduler@scheduler1' }),
+    ]);
+    expect(views[1]?.msgId).toBe(views[0]?.msgId);
+    expect(seen[0]?.connection).toMatch(new RegExp(`^api@api1:${process.pid}:[0-9a-f-]{36}$`));
+    await server.stop();
+    await caller.cleanup();
+    await callee.cleanup();
+    await own.cleanup();
   });
 
   it('drops the broker when its last transport is cleaned up', async () => {

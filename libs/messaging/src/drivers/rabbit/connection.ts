@@ -16,7 +16,8 @@ import { MessageDeliveryFailure, TransportClosed } from '../../errors.js';
 import type { Logger } from '../../logging.js';
 import { RabbitOperationRefused, errorMessage } from './errors.js';
 import type { ConnectionSettings } from './settings.js';
-import { HostRotation, amqpConnectArgs, connectionName, describeAddress, type BrokerAddress } from './url.js';
+import { connectionName } from '../amqp/connection-name.js';
+import { HostRotation, amqpConnectArgs, describeAddress, type BrokerAddress } from './url.js';
 import { batchSocketWrites } from './write-batching.js';
 
 /** A channel instance; `open` turns false for good when it closes, whatever the cause. */
@@ -68,7 +69,7 @@ const CLOSE_TIMEOUT_MS = 2_000;
 
 export class SelfHealingConnection<C extends Channel> {
   /** oslo's connection_name client property; kept across reconnects, as oslo's Connection.name. */
-  readonly name = connectionName();
+  readonly name: string;
   private readonly rotation: HostRotation;
   private connection: ChannelModel | undefined;
   private live: ChannelRecord<C> | undefined;
@@ -87,6 +88,7 @@ export class SelfHealingConnection<C extends Channel> {
     private readonly settings: ConnectionSettings,
     private readonly logger: Logger,
   ) {
+    this.name = connectionName(settings.clientName);
     this.rotation = new HostRotation(addresses, settings.failoverStrategy);
   }
 

@@ -32,7 +32,7 @@ export const rabbitDriver: DriverModule = {
     if (init.conf.get<boolean>(RABBIT_GROUP, 'use_queue_manager')) {
       init.logger.warn('use_queue_manager is not supported by the rabbit driver: reply and fanout queues keep random names');
     }
-    const bus = new RabbitBus(brokerAddresses(init.url), settings.connection, init.logger);
+    const bus = new RabbitBus(brokerAddresses(init.url), { ...settings.connection, clientName: init.clientName }, init.logger);
     return new AmqpDriver({
       bus,
       defaultExchange: init.defaultExchange,

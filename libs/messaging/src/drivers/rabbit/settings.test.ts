@@ -13,7 +13,8 @@ import { TransportURL } from '../../transport/url.js';
 import { RetryBudget } from './connection.js';
 import { negotiatedHeartbeat, readRabbitSettings, topologyFromConf } from './settings.js';
 import { tlsSocketOptions, tlsVersion } from './tls.js';
-import { HostRotation, amqpConnectArgs, brokerAddresses, connectionName, type BrokerAddress } from './url.js';
+import { connectionName } from '../amqp/connection-name.js';
+import { HostRotation, amqpConnectArgs, brokerAddresses, type BrokerAddress } from './url.js';
 
 function rabbitConf(values: Record<string, unknown> = {}): Config {
   const conf = new Config({ env: {}, values: { [RABBIT_GROUP]: values } });
@@ -64,6 +65,7 @@ describe('rabbit:// URL mapping (as oslo hands URLs to kombu)', () => {
     expect(external.socket.credentials?.mechanism).toBe('EXTERNAL');
     expect(() => readRabbitSettings(rabbitConf({ rabbit_login_method: 'RABBIT-CR-DEMO' }))).toThrow(/RABBIT-CR-DEMO is not supported/);
     expect(connectionName()).toMatch(new RegExp(`^[^:]+:${process.pid}:[0-9a-f-]{36}$`));
+    expect(connectionName('compute@compute1')).toMatch(new RegExp(`^compute@compute1:${process.pid}:[0-9a-f-]{36}$`));
   });
 
   it('walks hosts round-robin, or picks another one at random with shuffle', () => {

@@ -27,6 +27,8 @@ export interface ReconnectPolicy {
 }
 
 export interface ConnectionSettings {
+  /** The first part of every connection's name (TransportOptionsArg.clientName). */
+  clientName?: string | undefined;
   loginMethod: LoginMethod;
   /**
    * The AMQP heartbeat to negotiate, in seconds (0: none): heartbeat_timeout_threshold divided by

@@ -4,8 +4,6 @@
  * credentials, and the virtual host '' (or none) is RabbitMQ's default `/`. Several hosts are
  * shuffled once, as oslo does, and then walked per kombu_failover_strategy.
  */
-import { randomUUID } from 'node:crypto';
-import { basename } from 'node:path';
 import { credentials, type Options, type SocketOptions } from 'amqplib';
 import type { TransportURL } from '../../transport/url.js';
 import type { ConnectionSettings, FailoverStrategy, LoginMethod } from './settings.js';
@@ -43,10 +41,6 @@ export function describeAddress(address: BrokerAddress): string {
   return `${host}:${address.port}`;
 }
 
-/** `<argv0 basename>:<pid>:<uuid4>`, oslo's connection_name client property. */
-export function connectionName(): string {
-  return `${basename(process.argv[1] ?? process.argv0)}:${process.pid}:${randomUUID()}`;
-}
 
 /** Which host to try next. Every connection walks its own copy of the (once shuffled) list. */
 export class HostRotation {
