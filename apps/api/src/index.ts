@@ -58,8 +58,8 @@ export async function assembleApi(conf: Config, opts: ApiServiceOptions = {}): P
   const scheduler = new SchedulerAPI(rpc, conf);
   const compute = new ComputeAPI(rpc, conf);
   const store = opts.store ?? (opts.database ? computeStoreFrom(svc.useDatabase(opts.database).repo) : await openComputeStore(svc));
-  const images = new ImageClient(settings.glanceUrl, logger);
-  const volumes = new VolumeClient(settings.cinderUrl, logger);
+  const images = new ImageClient(settings.glanceUrl, logger, svc.clientName);
+  const volumes = new VolumeClient(settings.cinderUrl, logger, svc.clientName);
 
   const api = new ComputeApi({ store, scheduler, compute, images, volumes, settings, logger });
   const attachments = new VolumeAttachments({ api, store, compute, volumes, logger });

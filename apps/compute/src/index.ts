@@ -64,7 +64,7 @@ export async function createComputeService(conf: Config, opts: ComputeServiceOpt
       await scheduler.update_service_capabilities(reportContext(), { service_name: 'compute', host, capabilities: report });
     },
   });
-  const glance = GlanceClient.fromConfig(conf, logger);
+  const glance = GlanceClient.fromConfig(conf, logger, svc.clientName);
   const deps: ComputeHostDeps = {
     host,
     nodename: host,
@@ -72,7 +72,7 @@ export async function createComputeService(conf: Config, opts: ComputeServiceOpt
     driver,
     tracker,
     volumes: new BlockDevices({
-      cinder: CinderClient.fromConfig(conf, logger),
+      cinder: CinderClient.fromConfig(conf, logger, svc.clientName),
       store,
       allocateRetries: conf.get<number>('DEFAULT', 'block_device_allocate_retries'),
       allocateIntervalMs: conf.get<number>('DEFAULT', 'block_device_allocate_retries_interval') * 1000,

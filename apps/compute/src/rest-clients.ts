@@ -33,8 +33,8 @@ export class VolumeNotCreated extends Error {
 export class CinderClient {
   constructor(private readonly rest: RestClient) {}
 
-  static fromConfig(conf: Config, logger: ServiceLogger): CinderClient {
-    return new CinderClient(new RestClient({ baseUrl: conf.get<string>('cinder', 'endpoint_override'), service: 'volume', logger }));
+  static fromConfig(conf: Config, logger: ServiceLogger, caller?: string): CinderClient {
+    return new CinderClient(new RestClient({ baseUrl: conf.get<string>('cinder', 'endpoint_override'), service: 'volume', logger, ...(caller ? { caller } : {}) }));
   }
 
   async createVolume(ctxt: Ctxt, projectId: string, request: CreateVolumeRequest): Promise<CinderVolume> {
@@ -120,9 +120,9 @@ export class GlanceClient {
     readonly endpoint: string,
   ) {}
 
-  static fromConfig(conf: Config, logger: ServiceLogger): GlanceClient {
+  static fromConfig(conf: Config, logger: ServiceLogger, caller?: string): GlanceClient {
     const endpoint = conf.get<string>('glance', 'endpoint_override');
-    return new GlanceClient(new RestClient({ baseUrl: endpoint, service: 'image', logger }), endpoint.replace(/\/+$/, ''));
+    return new GlanceClient(new RestClient({ baseUrl: endpoint, service: 'image', logger, ...(caller ? { caller } : {}) }), endpoint.replace(/\/+$/, ''));
   }
 
   /** glance v2 answers the bare image object, without a wrapper. */

@@ -28,7 +28,7 @@ export {
   negotiateMicroversion,
 } from './http/microversion.js';
 export type { Microversion, MicroversionRange } from './http/microversion.js';
-export { RestClient, RestError, faultMessage } from './rest-client.js';
-export type { RestClientOptions } from './rest-client.js';
+export { RestClient, RestError, faultMessage, tapRest } from './rest-client.js';
+export type { RestClientOptions, RestHop } from './rest-client.js';
 export { runService } from './run.js';
 export type { RunOptions } from './run.js';

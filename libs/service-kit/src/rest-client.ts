@@ -33,11 +33,49 @@ export interface RestClientOptions {
   baseUrl: string;
   /** The project called, for logs and errors ('volume', 'image'). */
   service: string;
+  /** Who calls, as the service's bus client name (`compute@compute1`), for REST taps. */
+  caller?: string;
   logger: ServiceLogger;
   timeoutMs?: number;
 }
 
 type Ctxt = Pick<RequestContext, 'request_id'> & Partial<RequestContext>;
+
+/** One REST call between projects, as a REST tap sees it once it is answered (status 0: no answer). */
+export interface RestHop {
+  /** When the request was sent, in ms since the epoch, with sub-millisecond precision (for ordering). */
+  time: number;
+  caller: string;
+  service: string;
+  method: string;
+  path: string;
+  /** A `POST …/action` body's one key (`os-attach`, `reboot`): which action it was. */
+  action?: string;
+  status: number;
+  ms: number;
+  requestId: string;
+}
+
+const restTaps = new Set<(hop: RestHop) => void>();
+
+/**
+ * Every REST call between projects made in this process from now on, until the returned function
+ * is called: the REST side of a bus tap. A tap only reads; one that throws is dropped.
+ */
+export function tapRest(listener: (hop: RestHop) => void): () => void {
+  restTaps.add(listener);
+  return () => void restTaps.delete(listener);
+}
+
+function reportHop(hop: RestHop): void {
+  for (const listener of restTaps) {
+    try {
+      listener(hop);
+    } catch {
+      restTaps.delete(listener);
+    }
+  }
+}
 
 export class RestClient {
   private readonly baseUrl: string;
@@ -68,6 +106,20 @@ export class RestClient {
 
   async request<T>(method: string, path: string, body: unknown, ctxt: Ctxt): Promise<T> {
     const started = performance.now();
+    const sentAt = performance.timeOrigin + started;
+    const hop = (status: number) =>
+      restTaps.size > 0 &&
+      reportHop({
+        time: sentAt,
+        caller: this.options.caller ?? 'unknown',
+        service: this.options.service,
+        method,
+        path,
+        ...actionOf(path, body),
+        status,
+        ms: Math.round(performance.now() - started),
+        requestId: ctxt.request_id,
+      });
     const headers: Record<string, string> = { accept: 'application/json', 'x-openstack-request-id': ctxt.request_id };
     if (ctxt.project_id) headers['x-auth-project-id'] = ctxt.project_id;
     if (body !== undefined) headers['content-type'] = 'application/json';
@@ -82,6 +134,7 @@ export class RestClient {
       });
     } catch (error) {
       log.warn({ method, path, err: error }, 'REST call failed');
+      hop(0);
       const reason = error instanceof Error && error.name === 'TimeoutError' ? `no answer within ${this.timeoutMs} ms` : errorText(error);
       throw new RestError(this.options.service, method, path, 0, { error: { message: reason } });
     }
@@ -89,9 +142,16 @@ export class RestClient {
     const parsed: unknown = text === '' ? undefined : safeParse(text);
     const ms = Math.round((performance.now() - started) * 10) / 10;
     log.info({ method, path, status: response.status, ms }, 'REST call');
+    hop(response.status);
     if (!response.ok) throw new RestError(this.options.service, method, path, response.status, parsed);
     return parsed as T;
   }
+}
+
+function actionOf(path: string, body: unknown): { action?: string } {
+  if (!path.endsWith('/action') || body === null || typeof body !== 'object') return {};
+  const keys = Object.keys(body);
+  return keys.length === 1 ? { action: keys[0] as string } : {};
 }
 
 function safeParse(text: string): unknown {

@@ -6,7 +6,7 @@ import { ExplicitRPCAccessPolicy, Target, expose, getNotificationListener, getRp
 import { BadRequest, Conflict, NotFound } from './errors.js';
 import { loadServiceConfig } from './config.js';
 import { createLogger } from './logger.js';
-import { RestClient, RestError } from './rest-client.js';
+import { RestClient, RestError, tapRest, type RestHop } from './rest-client.js';
 import { Service } from './service.js';
 
 const started: Service[] = [];
@@ -183,6 +183,26 @@ describe('RestClient', () => {
     const down = new RestClient({ baseUrl: 'http://127.0.0.1:9', service: 'nothing', logger, timeoutMs: 1000 });
     await expect(down.get('/x', { request_id: id })).rejects.toMatchObject({ status: 0 });
     void app;
+  });
+
+  it('reports every call to REST taps, with its caller and action, and a throwing tap changes nothing', async () => {
+    const { service } = await apiService();
+    await service.start();
+    const { logger } = logCapture();
+    const hops: RestHop[] = [];
+    const untap = tapRest((hop) => void hops.push(hop));
+    tapRest(() => {
+      throw new Error('a broken tap');
+    });
+    const rest = new RestClient({ baseUrl: service.urls.http!, service: 'test', logger, caller: 'compute@compute1' });
+    await rest.post('/things', { thing: { name: 'a', size: 2 } }, { request_id: 'req-tap' });
+    await rest.get('/things/bad', { request_id: 'req-tap' }).catch(() => undefined);
+    untap();
+    await rest.post('/things', { thing: { name: 'b', size: 1 } }, { request_id: 'req-untapped' });
+    expect(hops.map(({ caller, service: called, method, path, action, status, requestId }) => ({ caller, called, method, path, action, status, requestId }))).toEqual([
+      { caller: 'compute@compute1', called: 'test', method: 'POST', path: '/things', action: undefined, status: expect.any(Number), requestId: 'req-tap' },
+      { caller: 'compute@compute1', called: 'test', method: 'GET', path: '/things/bad', action: undefined, status: 400, requestId: 'req-tap' },
+    ]);
   });
 });
 

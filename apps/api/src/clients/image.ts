@@ -5,8 +5,8 @@ import type { ImageMeta } from '@fjord/compute-rpcapi';
 export class ImageClient {
   private readonly rest: RestClient;
 
-  constructor(baseUrl: string, logger: ServiceLogger) {
-    this.rest = new RestClient({ baseUrl, service: 'image', logger });
+  constructor(baseUrl: string, logger: ServiceLogger, caller?: string) {
+    this.rest = new RestClient({ baseUrl, service: 'image', logger, ...(caller ? { caller } : {}) });
   }
 
   /** The image record, or null when glance says 404. Any other failure is a 503 for our caller. */

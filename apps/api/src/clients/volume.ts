@@ -32,8 +32,8 @@ export class VolumeClient {
   private readonly rest: RestClient;
 
   /** `baseUrl` without the project id (`http://127.0.0.1:8776/v3`); each request names its project. */
-  constructor(baseUrl: string, logger: ServiceLogger) {
-    this.rest = new RestClient({ baseUrl, service: 'volume', logger });
+  constructor(baseUrl: string, logger: ServiceLogger, caller?: string) {
+    this.rest = new RestClient({ baseUrl, service: 'volume', logger, ...(caller ? { caller } : {}) });
   }
 
   /** The volume, or null when cinder says 404. */

@@ -127,7 +127,7 @@ interface MemoryExchange {
  * (exchange, routing key, properties, the queues it reached, the publishing connection).
  */
 export interface TappedPublish {
-  /** When the broker took it, in ms since the epoch. */
+  /** When the broker took it, in ms since the epoch, with sub-millisecond precision (for ordering). */
   time: number;
   exchange: string;
   routingKey: string;
@@ -222,7 +222,7 @@ export class MemoryBroker {
   /** Route a message; returns false when no queue took it. */
   publish(exchange: string, routingKey: string, body: Buffer, headers: Record<string, unknown>, expiration: string | undefined, connection = ''): boolean {
     const queues = this.route(exchange, routingKey);
-    if (this.taps.size > 0) this.report({ time: Date.now(), exchange, routingKey, body, headers, queues: queues.map((q) => q.name), connection });
+    if (this.taps.size > 0) this.report({ time: performance.timeOrigin + performance.now(), exchange, routingKey, body, headers, queues: queues.map((q) => q.name), connection });
     if (queues.length === 0) return false;
     const ttl = expiration === undefined ? undefined : Number(expiration);
     const expiresAt = ttl !== undefined && Number.isFinite(ttl) ? Date.now() + ttl : undefined;
