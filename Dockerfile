@@ -34,6 +34,7 @@ COPY tests/interop/package.json tests/interop/
 COPY tools/bench/package.json tools/bench/
 COPY tools/demo/package.json tools/demo/
 COPY tools/devstack/package.json tools/devstack/
+COPY tools/flows/package.json tools/flows/
 COPY tools/load/package.json tools/load/
 COPY tools/soak/package.json tools/soak/
 
