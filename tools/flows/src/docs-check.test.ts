@@ -1,27 +1,38 @@
 /**
- * docs:check: every flow page's diagram is what a real run sends. Each flow runs on the embedded
- * default with the bus and REST tapped; every lane must have sent the page's arrows, in the
- * page's order. On a difference: `npm run docs:update`, and read the diff.
+ * docs:check: every recorded page of docs/ is what a real run does. Each flow runs on the
+ * embedded default with the bus and REST tapped; every lane must have sent the page's arrows, in
+ * the page's order, and the brokers must hold the topology docs/transports/rabbit.md lists.
+ * On a difference: `npm run docs:update`, and read the diff.
  */
+import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { compareFlows, parseMermaid, renderMermaid } from './diagram.js';
-import { FLOWS, recordFlows, type RecordedFlow } from './flows.js';
-import { readDiagram } from './pages.js';
+import { FLOWS, recordFlows, type Recording } from './flows.js';
+import { DOCS_DIR, readBlock, readDiagram } from './pages.js';
+import { renderTopology } from './topology.js';
 
-describe('docs/flows: each page against a recorded run', () => {
-  let recorded: RecordedFlow[];
+const UPDATE = 'run npm run docs:update and read the diff';
+
+describe('docs/: each recorded page against a run', () => {
+  let recording: Recording;
 
   beforeAll(async () => {
-    recorded = await recordFlows();
+    recording = await recordFlows();
   });
 
   for (const flow of FLOWS) {
-    it(`${flow.name}.md draws what the ${flow.name} flow sends`, () => {
+    it(`flows/${flow.name}.md draws what the ${flow.name} flow sends`, () => {
       const page = readDiagram(flow);
-      expect(page, `docs/flows/${flow.name}.md has no recorded diagram: run npm run docs:update`).toBeDefined();
-      const run = recorded.find((r) => r.flow === flow)!;
-      expect(run.arrows.length, "a flow sends something").toBeGreaterThan(0);
-      expect(compareFlows(parseMermaid(page!), parseMermaid(renderMermaid(run.arrows))), 'run npm run docs:update and read the diff').toEqual([]);
+      expect(page, `docs/flows/${flow.name}.md has no recorded diagram: ${UPDATE}`).toBeDefined();
+      const run = recording.flows.find((r) => r.flow === flow)!;
+      expect(run.arrows.length, 'a flow sends something').toBeGreaterThan(0);
+      expect(compareFlows(parseMermaid(page!), parseMermaid(renderMermaid(run.arrows))), UPDATE).toEqual([]);
     });
   }
+
+  it('transports/rabbit.md lists the exchanges, bindings and queues the apps declare', () => {
+    const page = join(DOCS_DIR, 'transports', 'rabbit.md');
+    expect(readBlock(page, 'RPC topology'), UPDATE).toBe(renderTopology(recording.topology.rpc));
+    expect(readBlock(page, 'notification topology'), UPDATE).toBe(renderTopology(recording.topology.notifications));
+  });
 });

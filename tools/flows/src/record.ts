@@ -62,6 +62,17 @@ export class FlowRecorder {
     for (const untap of this.untaps.splice(0)) untap();
   }
 
+  /** The first arrow (already recorded or still to come) that `matches`. */
+  async next(matches: (arrow: Arrow) => boolean, timeoutMs: number): Promise<Arrow> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const found = this.arrows.find(matches);
+      if (found) return found;
+      if (Date.now() > deadline) throw new Error(`no matching arrow within ${timeoutMs} ms`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+
   /** The arrows of one request: its own, and the replies to its calls. */
   ofRequest(requestId: string): Arrow[] {
     const calls = new Set(this.arrows.filter((a) => a.requestId === requestId && a.msgId).map((a) => a.msgId));

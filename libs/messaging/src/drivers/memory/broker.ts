@@ -141,6 +141,11 @@ export interface TappedPublish {
 
 export type PublishTap = (message: TappedPublish) => void;
 
+export interface BrokerTopology {
+  exchanges: Array<{ name: string; type: ExchangeType; bindings: Array<{ routingKey: string; queue: string }> }>;
+  queues: Array<{ name: string; durable: boolean; autoDelete: boolean; consumers: number }>;
+}
+
 export class MemoryBroker {
   private readonly exchanges = new Map<string, MemoryExchange>();
   private readonly taps = new Set<PublishTap>();
@@ -173,6 +178,18 @@ export class MemoryBroker {
 
   queueNames(): string[] {
     return [...this.queues.keys()];
+  }
+
+  /** The broker's topology, as `rabbitmqctl list_exchanges / list_queues / list_bindings` shows it. */
+  topology(): BrokerTopology {
+    return {
+      exchanges: [...this.exchanges].map(([name, ex]) => ({
+        name,
+        type: ex.type,
+        bindings: [...ex.bindings].flatMap(([routingKey, queues]) => [...queues].map((queue) => ({ routingKey, queue }))),
+      })),
+      queues: [...this.queues.values()].map((q) => ({ name: q.name, durable: q.options.durable, autoDelete: q.options.autoDelete, consumers: q.consumers.length })),
+    };
   }
 
   bindQueue(queue: string, exchange: string, routingKey: string): void {

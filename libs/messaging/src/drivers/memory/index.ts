@@ -13,7 +13,7 @@ import type { DriverInit, DriverModule } from '../contract.js';
 import { connectionName } from '../amqp/connection-name.js';
 import { MemoryBroker } from './broker.js';
 
-export { MemoryBroker, type PublishTap, type TappedPublish } from './broker.js';
+export { MemoryBroker, type BrokerTopology, type PublishTap, type TappedPublish } from './broker.js';
 
 interface SharedBroker {
   broker: MemoryBroker;
