@@ -35,5 +35,6 @@ export * from './wire/python-errors.js';
 export type { RemoteOrigin } from './wire/failure.js';
 export type { Context, JsonObject } from './wire/envelope.js';
 export { describeMessage, maskSecrets, type MessageKind, type MessageView } from './wire/describe.js';
+export { Taps } from './taps.js';
 export { createConsoleLogger, setDefaultLogger, getDefaultLogger } from './logging.js';
 export type { Logger, LogLevel } from './logging.js';

@@ -2,6 +2,7 @@
  * REST between projects (nova → cinder, nova → glance): JSON over fetch with a timeout, the
  * request id passed on in X-Openstack-Request-Id, one log line per hop, and typed failures.
  */
+import { Taps } from '@fjord/messaging';
 import type { ServiceLogger } from './logger.js';
 import type { RequestContext } from './context.js';
 
@@ -56,25 +57,14 @@ export interface RestHop {
   requestId: string;
 }
 
-const restTaps = new Set<(hop: RestHop) => void>();
+const restTaps = new Taps<RestHop>();
 
 /**
  * Every REST call between projects made in this process from now on, until the returned function
  * is called: the REST side of a bus tap. A tap only reads; one that throws is dropped.
  */
 export function tapRest(listener: (hop: RestHop) => void): () => void {
-  restTaps.add(listener);
-  return () => void restTaps.delete(listener);
-}
-
-function reportHop(hop: RestHop): void {
-  for (const listener of restTaps) {
-    try {
-      listener(hop);
-    } catch {
-      restTaps.delete(listener);
-    }
-  }
+  return restTaps.add(listener);
 }
 
 export class RestClient {
@@ -109,7 +99,7 @@ export class RestClient {
     const sentAt = performance.timeOrigin + started;
     const hop = (status: number) =>
       restTaps.size > 0 &&
-      reportHop({
+      restTaps.report({
         time: sentAt,
         caller: this.options.caller ?? 'unknown',
         service: this.options.service,

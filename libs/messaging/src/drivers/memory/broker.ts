@@ -4,6 +4,7 @@
  * per-message expiration and the `mandatory` flag. It is the engine of `memory://`; nothing
  * here touches the network.
  */
+import { Taps } from '../../taps.js';
 import type { Delivery, ExchangeType, QueueOptions } from '../amqp/bus.js';
 
 interface StoredMessage {
@@ -148,7 +149,7 @@ export interface BrokerTopology {
 
 export class MemoryBroker {
   private readonly exchanges = new Map<string, MemoryExchange>();
-  private readonly taps = new Set<PublishTap>();
+  private readonly taps = new Taps<TappedPublish>();
   private readonly queues = new Map<string, MemoryQueue>();
   private consumerCount = 0;
 
@@ -232,14 +233,13 @@ export class MemoryBroker {
    * reads: a listener that throws is dropped, and the message goes on as if it were not there.
    */
   tap(listener: PublishTap): () => void {
-    this.taps.add(listener);
-    return () => void this.taps.delete(listener);
+    return this.taps.add(listener);
   }
 
   /** Route a message; returns false when no queue took it. */
   publish(exchange: string, routingKey: string, body: Buffer, headers: Record<string, unknown>, expiration: string | undefined, connection = ''): boolean {
     const queues = this.route(exchange, routingKey);
-    if (this.taps.size > 0) this.report({ time: performance.timeOrigin + performance.now(), exchange, routingKey, body, headers, queues: queues.map((q) => q.name), connection });
+    if (this.taps.size > 0) this.taps.report({ time: performance.timeOrigin + performance.now(), exchange, routingKey, body, headers, queues: queues.map((q) => q.name), connection });
     if (queues.length === 0) return false;
     const ttl = expiration === undefined ? undefined : Number(expiration);
     const expiresAt = ttl !== undefined && Number.isFinite(ttl) ? Date.now() + ttl : undefined;
@@ -266,16 +266,6 @@ export class MemoryBroker {
   /** A consumer was resumed: let its queues deliver again. */
   kick(): void {
     for (const queue of this.queues.values()) queue.schedule();
-  }
-
-  private report(message: TappedPublish): void {
-    for (const listener of this.taps) {
-      try {
-        listener(message);
-      } catch {
-        this.taps.delete(listener);
-      }
-    }
   }
 
   reset(): void {
