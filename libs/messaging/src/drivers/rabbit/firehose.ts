@@ -43,14 +43,17 @@ export async function tapFirehose(options: FirehoseTapOptions, listener: Publish
     });
     if (!answer.ok) throw new Error(`turning tracing on for vhost "${vhost}" failed: HTTP ${answer.status}`);
   }
-  // The management API lists a new connection a moment after it opened: a name not found yet is
-  // asked again (for up to ~4 s), and only a found one is remembered.
+  // The management API lists a new connection only once its statistics are collected (every 5 s
+  // by default, later on a busy broker): a name not found yet is asked again for up to ~10 s, and
+  // only a found one is remembered.
   const names = new Map<string, Promise<string>>();
   const lookup = async (connection: string): Promise<string | undefined> => {
-    for (const pause of [0, 250, 500, 1000, 2000]) {
+    for (const pause of [0, 250, 500, 1000, 2000, 3000, 3000]) {
       await new Promise((resolve) => setTimeout(resolve, pause));
-      const answer = await fetch(`${management}/api/connections/${encodeURIComponent(connection)}`, { headers: { authorization: auth } }).catch(() => undefined);
-      if (answer?.ok) return ((await answer.json()) as ConnectionInfo).client_properties?.connection_name;
+      const found = await fetch(`${management}/api/connections/${encodeURIComponent(connection)}`, { headers: { authorization: auth } })
+        .then((answer) => (answer.ok ? (answer.json() as Promise<ConnectionInfo>) : undefined))
+        .catch(() => undefined);
+      if (found) return found.client_properties?.connection_name;
     }
     return undefined;
   };
@@ -72,15 +75,16 @@ export async function tapFirehose(options: FirehoseTapOptions, listener: Publish
     const channel = await model.createChannel();
     const { queue } = await channel.assertQueue('', { exclusive: true, autoDelete: true });
     await channel.bindQueue(queue, TRACE_EXCHANGE, 'publish.#');
-    // In order, so that a publisher's name lookup never reorders what a tap sees.
+    // Names are looked up at once, side by side; reports go out in the order the broker traced them.
     let chain = Promise.resolve();
     await channel.consume(
       queue,
       (message: ConsumeMessage | null) => {
         if (!message) return;
         const time = performance.timeOrigin + performance.now();
+        const tapped = toTapped(message, time, clientOf);
         chain = chain.then(async () => {
-          const traced = await toTapped(message, time, clientOf);
+          const traced = await tapped;
           try {
             listener(traced);
           } catch {
