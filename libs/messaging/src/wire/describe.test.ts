@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { encodeNotification } from '../drivers/kafka/wire.js';
 import { describeMessage, maskSecrets } from './describe.js';
 
 /** Python oslo.messaging 14's messages as RabbitMQ's firehose recorded them. */
@@ -50,5 +51,10 @@ describe('describeMessage', () => {
     expect(describeMessage('x', 'y', 'not json')).toMatchObject({ kind: 'unknown', error: expect.stringMatching(/JSON/) });
     expect(describeMessage('x', 'y', '{"hello": 1}')).toMatchObject({ kind: 'unknown' });
     expect(maskSecrets({ nested: [{ password: 'p' }], token: null })).toEqual({ nested: [{ password: '***' }], token: null });
+  });
+
+  it("reads oslo's kafka record, whose context is one nested dict", () => {
+    const record = encodeNotification({ request_id: 'req-k', auth_token: 'tok' }, { event_type: 'compute.instance.create.end', priority: 'INFO', publisher_id: 'compute.compute1', payload: {}, message_id: 'm', timestamp: 't' });
+    expect(describeMessage('', 'notifications.info', record)).toMatchObject({ kind: 'notification', eventType: 'compute.instance.create.end', requestId: 'req-k', context: { auth_token: '***' } });
   });
 });

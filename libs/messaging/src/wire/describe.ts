@@ -65,6 +65,8 @@ export function describeMessage(exchange: string, routingKey: string, body: stri
   const rest: JsonObject = {};
   for (const [key, value] of Object.entries(message)) {
     if (key.startsWith('_context_')) context[key.slice('_context_'.length)] = value;
+    // oslo's kafka records nest the context as one dict instead.
+    else if (key === '_context' && value !== null && typeof value === 'object' && !Array.isArray(value)) Object.assign(context, value);
     else rest[key] = value;
   }
   const view: MessageView = { kind: 'unknown', exchange, routingKey, context: maskSecrets(context) as Record<string, unknown> };

@@ -17,6 +17,7 @@ import { readKafkaSettings } from './settings.js';
 export { KafkaDriver } from './driver.js';
 export { readKafkaSettings, topicName, type KafkaSettings } from './settings.js';
 export { decodeNotification, encodeNotification } from './wire.js';
+export { tapKafkaNotifications, type KafkaTap, type KafkaTapOptions } from './tap.js';
 
 export const kafkaDriver: DriverModule = {
   optionGroup: KAFKA_GROUP,

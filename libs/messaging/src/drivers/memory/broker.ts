@@ -136,8 +136,10 @@ export interface TappedPublish {
   headers: Record<string, unknown>;
   /** The queues it was routed to; none: it was dropped (or returned, when mandatory). */
   queues: string[];
-  /** The publishing transport's connection name, `<client>:<pid>:<uuid>`. */
+  /** The publishing transport's connection name, `<client>:<pid>:<uuid>` ('' when the bus does not tell). */
   connection: string;
+  /** Where it went when the bus has no exchange and routing key: `kafka · <topic>`. */
+  via?: string;
 }
 
 export type PublishTap = (message: TappedPublish) => void;

@@ -19,6 +19,7 @@ import { brokerAddresses } from './url.js';
 export { RabbitBus } from './bus.js';
 export { RabbitOperationRefused } from './errors.js';
 export { tapFirehose, type FirehoseTap, type FirehoseTapOptions } from './firehose.js';
+export { brokerAddresses } from './url.js';
 export { readRabbitSettings, topologyFromConf, type RabbitSettings } from './settings.js';
 
 export const rabbitDriver: DriverModule = {
