@@ -18,4 +18,12 @@ export default tseslint.config(
     files: ['tests/e2e/**/*.ts'],
     rules: { '@typescript-eslint/no-explicit-any': 'off' },
   },
+  {
+    // The console's page: plain browser JavaScript, served as it is.
+    files: ['apps/console/public/**/*.js'],
+    languageOptions: {
+      sourceType: 'module',
+      globals: { document: 'readonly', location: 'readonly', history: 'readonly', fetch: 'readonly', EventSource: 'readonly', URL: 'readonly' },
+    },
+  },
 );

@@ -1,5 +1,5 @@
 /**
- * Fjord benchmarks (not tests): `npm run bench [-- --scale 0.2 --only memory|rabbit|kafka|amqp --rounds 3]`.
+ * Fjord benchmarks (not tests): `npm run bench [-- --scale 0.2 --only memory|tap|rabbit|kafka|amqp --rounds 3]`.
  * amqp (AMQP 1.0 on Artemis) takes `--amqp-url amqp://host:5673/` and `--no-python` (skip oslo's rows).
  * kafka also takes `--kafka-url kafka://host:9092/`, `--kafka-window 500` (Fjord's notify()
  * calls in flight), `--kafka-probe` (request counts and batch sizes of each side) and, for
@@ -16,6 +16,7 @@ import { benchKafka, parseConf, SCENARIOS as KAFKA } from './kafka.js';
 import { KafkaProbe } from './kafka-probe.js';
 import { kafkaBrokers, kafkaReachable } from './kafkajs-baseline.js';
 import { benchMemory } from './memory.js';
+import { benchTap } from './tap.js';
 import { benchPythonOslo, pythonOsloAvailable } from './python-baseline.js';
 import { openFjordRabbitRig, rssGrowthMb } from './rabbit.js';
 import { amqpHostPort, amqpReachable, PAYLOAD } from './rhea-baseline.js';
@@ -34,6 +35,20 @@ const n = (count: number) => Math.max(100, Math.round(count * scale));
 if (!only || only === 'memory') {
   const rounds = Number(flag('rounds') ?? 3);
   printTable(`memory:// (in-process broker, full oslo wire encoding; median of ${rounds} rounds)`, await benchMemory(scale, rounds));
+}
+
+if (!only || only === 'tap') {
+  const rounds = Number(flag('rounds') ?? 3);
+  const rows = await benchTap(scale, rounds);
+  printTable(`memory:// calls watched by the console's feed (median of ${rounds} alternating rounds)`, rows);
+  const rate = (name: string) => {
+    const row = rows.find((r) => r.scenario === name);
+    return row ? row.ops / row.seconds : Number.NaN;
+  };
+  console.log('\n| tapped / untapped | ratio |\n|:--|--:|');
+  for (const shape of ['sequential', '64 in flight']) {
+    console.log(`| memory call, ${shape} | ${(rate(`memory call, ${shape}, tapped by the console`) / rate(`memory call, ${shape}, untapped`)).toFixed(2)} |`);
+  }
 }
 
 if (!only || only === 'rabbit') {

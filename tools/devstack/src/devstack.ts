@@ -8,6 +8,7 @@ import { resolve } from 'node:path';
 import type { Config } from '@fjord/messaging';
 import { loadServiceConfig, type Service } from '@fjord/service-kit';
 import { createApiService } from '@fjord/api';
+import { createConsoleService, type BusFeed } from '@fjord/console';
 import { createComputeService } from '@fjord/compute';
 import { createImageService } from '@fjord/image';
 import { createMeteringService } from '@fjord/metering';
@@ -35,16 +36,20 @@ export interface DevstackOptions {
   overrides?: Partial<Record<AppName, Record<string, Record<string, unknown>>>>;
   /** Log level of every service (default: FJORD_LOG_LEVEL, else warn). */
   logLevel?: string;
+  /** Start the live view of the bus (default true). */
+  console?: boolean;
 }
 
-export type AppName = 'image' | 'volume' | 'metering' | 'scheduler' | 'compute' | 'api';
+export type AppName = 'image' | 'volume' | 'metering' | 'scheduler' | 'compute' | 'api' | 'console';
 
 /** Which project's database an app uses: nova's services share one, as in nova. */
-const PROJECT_OF: Record<AppName, string> = { image: 'image', volume: 'volume', metering: 'metering', scheduler: 'compute', compute: 'compute', api: 'compute' };
+const PROJECT_OF: Record<Exclude<AppName, 'console'>, string> = { image: 'image', volume: 'volume', metering: 'metering', scheduler: 'compute', compute: 'compute', api: 'compute' };
 
 export interface Devstack {
   services: Service[];
-  urls: { compute: string; volume: string; metering: string; image: string };
+  urls: { compute: string; volume: string; metering: string; image: string; console?: string };
+  /** The live view's feed of arrows (when the console runs). */
+  feed?: BusFeed;
   stop(): Promise<void>;
 }
 
@@ -67,7 +72,7 @@ export async function startDevstack(options: DevstackOptions = {}): Promise<Devs
       DEFAULT: { ...common, ...values['DEFAULT'] },
       oslo_messaging_notifications: { transport_url: `memory:///${vhost}notifications`, driver: ['messagingv2'] },
       // In memory, the compute project's services must still share one database (as on disk).
-      database: options.inMemoryDatabases ? { connection: `pglite://memory/${vhost}${PROJECT_OF[app]}` } : {},
+      database: options.inMemoryDatabases && app !== 'console' ? { connection: `pglite://memory/${vhost}${PROJECT_OF[app]}` } : {},
     };
     for (const [group, groupValues] of Object.entries(options.overrides?.[app] ?? {})) merged[group] = { ...merged[group], ...groupValues };
     // Only these values: a developer's OS_* variables must not leak into the embedded stack.
@@ -110,12 +115,16 @@ export async function startDevstack(options: DevstackOptions = {}): Promise<Devs
         config('api', { ...endpoints, DEFAULT: { host: 'api1', control_exchange: 'nova', osapi_compute_listen: '127.0.0.1', osapi_compute_listen_port: port(8774) } }),
       ),
     );
+    // Last, so that the memory:// brokers it taps exist; it only watches.
+    const live = options.console === false ? undefined : await createConsoleService(config('console', { DEFAULT: { host: 'console1' }, console: { host: '127.0.0.1', port: port(8790) } }));
+    if (live) await start(live.service);
     const stop = async () => {
       for (const service of [...started].reverse()) await service.stop();
     };
     return {
       services: started,
-      urls: { compute: `${api.urls.http!}/v2.1`, volume: cinder, metering: metering.urls.http!, image: glance },
+      urls: { compute: `${api.urls.http!}/v2.1`, volume: cinder, metering: metering.urls.http!, image: glance, ...(live ? { console: live.service.urls.http! } : {}) },
+      ...(live ? { feed: live.feed } : {}),
       stop,
     };
   } catch (error) {

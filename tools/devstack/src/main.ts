@@ -45,6 +45,7 @@ Fjord is running (embedded default: memory:// bus, PGlite databases in ${resolve
   volume API   (cinder)      ${stack.urls.volume}
   metering API (ceilometer)  ${stack.urls.metering}/v2/events
   image API    (glance)      ${stack.urls.image}/v2/images
+  live view of the bus       ${stack.urls.console}          (open it, then boot a server: every message appears as it happens)
   scheduler + ${computeHosts} compute hosts (compute1…compute${computeHosts}) on the bus
 
 Try it:
