@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { compareFlows, parseMermaid, renderMermaid } from './diagram.js';
 import { normalizePath, type Arrow } from './record.js';
 
-const arrow = (time: number, from: string, to: string, kind: Arrow['kind'], label: string, via = 'nova · x'): Arrow => ({ time, from, to, kind, label, via });
+const arrow = (time: number, from: string, to: string, kind: Arrow['kind'], label: string, via = 'nova · x'): Arrow => ({ time, from, to, kind, label, via, counter: label });
 
 describe('flow diagrams', () => {
   it('draws lanes in nova order, collapses a poll into one arrow, and reads back what it drew', () => {

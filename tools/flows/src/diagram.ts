@@ -4,10 +4,8 @@
  * differently; what each service sends, and in which order, does not change. The check compares
  * exactly that: every lane's own sequence of arrows.
  */
+import { compareLanes } from '@fjord/console';
 import type { Arrow, ArrowKind } from './record.js';
-
-/** Lanes in the order a reader meets them in nova: the api first, metering last. */
-const LANE_ORDER = ['api', 'image', 'scheduler', 'compute1', 'compute2', 'compute3', 'volume', 'metering'];
 
 const ARROW_OF: Record<ArrowKind, string> = { call: '->>', reply: '-->>', cast: '-)', fanout: '-)', notification: '-)', rest: '->>' };
 
@@ -45,7 +43,7 @@ export function arrowText(arrow: Arrow & { repeated: boolean }): string {
 export function renderMermaid(arrows: Arrow[]): string {
   const drawn = collapseRepeats(arrows);
   const used = new Set(drawn.flatMap((a) => [a.from, a.to]));
-  const lanes = [...LANE_ORDER.filter((lane) => used.has(lane)), ...[...used].filter((lane) => !LANE_ORDER.includes(lane)).sort()];
+  const lanes = [...used].sort(compareLanes);
   const lines = ['sequenceDiagram', ...lanes.map((lane) => `  participant ${lane}`)];
   for (const arrow of drawn) lines.push(`  ${arrow.from}${ARROW_OF[arrow.kind]}${arrow.to}: ${arrowText(arrow)}`);
   return lines.join('\n');
@@ -55,7 +53,7 @@ export function renderMermaid(arrows: Arrow[]): string {
 export function parseMermaid(source: string): DrawnArrow[] {
   const arrows: DrawnArrow[] = [];
   for (const line of source.split('\n')) {
-    const match = /^\s*([\w-]+)(-->>|->>|-\))([\w-]+):\s*(.*)$/.exec(line);
+    const match = /^\s*([\w@.-]+)(-->>|->>|-\))([\w@.-]+):\s*(.*)$/.exec(line);
     if (match) arrows.push({ from: match[1] as string, to: match[3] as string, text: `${match[2]} ${match[4]}` });
   }
   return arrows;

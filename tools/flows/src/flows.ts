@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { startDevstack, type Devstack } from '@fjord/devstack';
 import { Cloud, http } from '@fjord/e2e-tests';
 import { getMemoryBroker, type BrokerTopology } from '@fjord/messaging/drivers/memory';
-import { FlowRecorder, type Arrow } from './record.js';
+import { FlowRecorder, type Arrow, type ArrowKind } from './record.js';
 
 export interface FlowContext {
   cloud: Cloud;
@@ -21,6 +21,8 @@ export interface Flow {
   title: string;
   /** Runs the flow; resolves with the request id(s) whose arrows the page draws. */
   run(context: FlowContext): Promise<string | string[]>;
+  /** Only these kinds of arrows (a page about one pattern); default all. */
+  only?: ArrowKind[];
 }
 
 const withId = (requestId: string) => ({ 'x-openstack-request-id': requestId });
@@ -108,6 +110,20 @@ export const FLOWS: Flow[] = [
     },
   },
   {
+    name: 'metering',
+    title: 'What metering hears of a server with a volume, from boot to delete',
+    only: ['notification'],
+    async run(context) {
+      const blankVolume = { source_type: 'blank', destination_type: 'volume', volume_size: 1, delete_on_termination: true };
+      const { id, requestId: boot } = await bootActive(context, { name: 'flow-metering', block_device_mapping_v2: [blankVolume] });
+      const remove = context.requestId();
+      const answer = await http('DELETE', `${context.cloud.urls.compute}/servers/${id}`, undefined, withId(remove));
+      if (answer.status !== 204) throw new Error(`delete answered ${answer.status}`);
+      await context.cloud.waitForGone(id);
+      return [boot, remove];
+    },
+  },
+  {
     name: 'capacity',
     title: 'A compute host reports its capacity to the scheduler',
     async run(context) {
@@ -142,7 +158,8 @@ export async function recordFlows(flows: Flow[] = FLOWS): Promise<Recording> {
     const recorded: RecordedFlow[] = [];
     for (const flow of flows) {
       const requestIds = [await flow.run(context)].flat();
-      recorded.push({ flow, arrows: await quiet(() => requestIds.flatMap((id) => recorder.ofRequest(id))) });
+      const arrows = await quiet(() => requestIds.flatMap((id) => recorder.ofRequest(id)));
+      recorded.push({ flow, arrows: flow.only ? arrows.filter((arrow) => flow.only!.includes(arrow.kind)) : arrows });
     }
     const topologyOf = (vhost: string) => (getMemoryBroker(`${prefix}${vhost}`) as NonNullable<ReturnType<typeof getMemoryBroker>>).topology();
     return { flows: recorded, topology: { rpc: topologyOf('rpc'), notifications: topologyOf('notifications') } };
