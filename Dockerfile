@@ -1,6 +1,6 @@
 # One image for every Fjord service; the first argument picks it (docker/entrypoint.sh):
 #   docker build -t fjord:latest .
-#   docker run fjord:latest api        (or scheduler, compute, volume, metering, image)
+#   docker run fjord:latest api        (or scheduler, compute, volume, metering, image, console)
 # docker-compose.yml runs it once per service with etc/compose/ mounted on /etc/fjord.
 # No `# syntax=` line: a build without a registry (tools/compose) must not fetch a frontend.
 
@@ -15,6 +15,7 @@ WORKDIR /fjord
 COPY package.json package-lock.json ./
 COPY tools/prisma/generate.mjs tools/prisma/
 COPY apps/api/package.json apps/api/
+COPY apps/console/package.json apps/console/
 COPY apps/compute/package.json apps/compute/
 COPY apps/image/package.json apps/image/
 COPY apps/metering/package.json apps/metering/
@@ -45,22 +46,23 @@ ENV NX_DAEMON=false NX_NO_CLOUD=true NX_SKIP_NX_CACHE=true
 RUN npm ci --no-audit --no-fund
 COPY . .
 RUN node tools/prisma/generate.mjs \
- && npx nx run-many -t build -p api scheduler compute volume metering image --outputStyle=static
-# Only what runs: each package's manifest, compiled code and migrations.
+ && npx nx run-many -t build -p api scheduler compute volume metering image console --outputStyle=static
+# Only what runs: each package's manifest, compiled code, migrations and static files (the console's page).
 RUN mkdir /out \
  && for dir in libs/* apps/*; do \
       mkdir -p "/out/$dir" && cp "$dir/package.json" "/out/$dir/" && cp -r "$dir/dist" "/out/$dir/"; \
       if [ -d "$dir/prisma" ]; then cp -r "$dir/prisma" "/out/$dir/"; fi; \
+      if [ -d "$dir/public" ]; then cp -r "$dir/public" "/out/$dir/"; fi; \
     done
 
 # The apps' production dependencies only: no test tools, no compilers.
 FROM manifests AS runtime-deps
 RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund \
-      -w apps/api -w apps/scheduler -w apps/compute -w apps/volume -w apps/metering -w apps/image
+      -w apps/api -w apps/scheduler -w apps/compute -w apps/volume -w apps/metering -w apps/image -w apps/console
 
 FROM node:20-bookworm-slim
 LABEL org.opencontainers.image.title="fjord" \
-      org.opencontainers.image.description="Fjord services (a miniature nova, cinder, ceilometer and glance on @fjord/messaging)"
+      org.opencontainers.image.description="Fjord services (a miniature nova, cinder, ceilometer and glance on @fjord/messaging, and the live view of its bus)"
 ENV NODE_ENV=production
 WORKDIR /fjord
 COPY --from=runtime-deps /fjord ./

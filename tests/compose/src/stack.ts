@@ -53,7 +53,7 @@ export async function requireComposeStack(): Promise<boolean> {
 export interface Stack {
   /** Where the published ports answer from here. */
   host: string;
-  urls: { compute: string; volume: string; metering: string; image: string; rabbitmqManagement: string };
+  urls: { compute: string; volume: string; metering: string; image: string; console: string; rabbitmqManagement: string };
   /** From `up` to every container healthy, in ms. */
   upToHealthyMs: number;
   /** `docker-compose <args>` on this stack (project fjord). */
@@ -79,7 +79,7 @@ export async function upStack(upArgs: string[] = [], env: Record<string, string>
   const base = (port: number) => `http://${host}:${port}`;
   return {
     host,
-    urls: { compute: `${base(8774)}/v2.1`, volume: `${base(8776)}/v3`, metering: base(8777), image: base(9292), rabbitmqManagement: base(15672) },
+    urls: { compute: `${base(8774)}/v2.1`, volume: `${base(8776)}/v3`, metering: base(8777), image: base(9292), console: base(8790), rabbitmqManagement: base(15672) },
     upToHealthyMs,
     compose: (...args) => checked(['compose', ...args], env),
     addProfile: async (profile) => {

@@ -10,11 +10,12 @@ import { Cloud, OpenStackCli, PROJECT, openstackAvailable, waitFor } from '@fjor
 import { requireComposeStack, upStack, type Stack } from '../src/stack.js';
 
 const ready = await requireComposeStack();
-const APP_SERVICES = ['api', 'scheduler', 'compute1', 'compute2', 'volume', 'metering', 'image'];
+const APP_SERVICES = ['api', 'scheduler', 'compute1', 'compute2', 'volume', 'metering', 'image', 'console'];
 
 describe.runIf(ready)('docker compose up: the hybrid deployment (RabbitMQ RPC, Kafka notifications)', () => {
   let stack: Stack;
   let cloud: Cloud;
+  let bootRequestId = '';
   const figures: Record<string, unknown> = {};
 
   beforeAll(async () => {
@@ -55,6 +56,30 @@ describe.runIf(ready)('docker compose up: the hybrid deployment (RabbitMQ RPC, K
       500,
     );
     expect(new Set(events.map((e) => e['request_id']))).toEqual(new Set([requestId]));
+    bootRequestId = requestId;
+  });
+
+  it('shows the boot in the console: RPC through RabbitMQ\'s firehose, notifications from Kafka', async () => {
+    type Arrow = { kind: string; from: string; to: string; label: string; via: string };
+    const arrows = await waitFor(
+      'the console to show the boot',
+      async () => ((await (await fetch(`${stack.urls.console}/api/arrows?request_id=${bootRequestId}`)).json()) as { arrows: Arrow[] }).arrows,
+      (found) => found.some((a) => a.label.startsWith('compute.instance.create.end')),
+      30_000,
+      500,
+    );
+    const drawn = arrows.map((a) => `${a.kind} ${a.from}→${a.to} ${a.label} | ${a.via}`);
+    expect(drawn).toEqual(
+      expect.arrayContaining([
+        'call api→scheduler call select_destinations v4.0 | nova · scheduler',
+        expect.stringMatching(/^cast api→compute[12] cast build_and_run_instance v6\.0 \| nova · compute\.compute[12]$/),
+        'cast volume→volume1@lvm cast create_volume v3.0 | cinder · volume.volume1@lvm',
+        expect.stringMatching(/^notification compute[12]→metering compute\.instance\.create\.end \(INFO\) \| kafka · notifications\.info$/),
+        'notification volume1@lvm→metering volume.attach.end (INFO) | kafka · notifications.info',
+      ]),
+    );
+    // The page itself is served from the image.
+    expect(await (await fetch(`${stack.urls.console}/`)).text()).toContain('<svg id="diagram"');
   });
 
   it('answers the openstack client', async (context) => {
