@@ -10,6 +10,7 @@ import { compareFlows, parseMermaid, renderMermaid } from './diagram.js';
 import { FLOWS, recordFlows, type Recording } from './flows.js';
 import { DOCS_DIR, readBlock, readDiagram } from './pages.js';
 import { renderTopology } from './topology.js';
+import { renderAmqp1Addresses, renderKafkaTopics } from './transports.js';
 
 const UPDATE = 'run npm run docs:update and read the diff';
 
@@ -34,5 +35,11 @@ describe('docs/: each recorded page against a run', () => {
     const page = join(DOCS_DIR, 'transports', 'rabbit.md');
     expect(readBlock(page, 'RPC topology'), UPDATE).toBe(renderTopology(recording.topology.rpc));
     expect(readBlock(page, 'notification topology'), UPDATE).toBe(renderTopology(recording.topology.notifications));
+  });
+
+  it('transports/amqp1.md and kafka.md name the addresses, topics and groups of those targets', () => {
+    const { rpc, notifications } = recording.topology;
+    expect(readBlock(join(DOCS_DIR, 'transports', 'amqp1.md'), 'AMQP 1.0 addresses'), UPDATE).toBe(renderAmqp1Addresses(rpc, notifications));
+    expect(readBlock(join(DOCS_DIR, 'transports', 'kafka.md'), 'Kafka topics'), UPDATE).toBe(renderKafkaTopics(notifications));
   });
 });

@@ -11,7 +11,7 @@ import { Amqp1Driver } from './driver.js';
 import { readAmqp1Settings } from './settings.js';
 
 export { Amqp1Driver } from './driver.js';
-export { createAddresser, modeForPeer, type Addresser, type AddressingSettings } from './addressing.js';
+export { createAddresser, forRabbitMq, modeForPeer, type Addresser, type AddressingSettings } from './addressing.js';
 export { readAmqp1Settings, type Amqp1Settings } from './settings.js';
 
 export const amqp1Driver: DriverModule = {
