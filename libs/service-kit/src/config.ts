@@ -21,6 +21,7 @@ const KIT_OPTIONS: Record<string, readonly OptionSpec[]> = {
     { name: 'state_path', type: 'string', default: './data', help: 'Folder for the embedded databases and other state.' },
     { name: 'debug', type: 'boolean', default: false, help: 'Log at debug level.' },
     { name: 'log_level', type: 'string', default: null, help: 'Log level (trace, debug, info, warn, error, silent); overrides debug.' },
+    { name: 'log_file', type: 'string', default: null, help: 'Append the log lines to this file instead of stdout (oslo.log\'s log_file).' },
     { name: 'service_down_time', type: 'integer', default: 60, min: 1, help: 'Seconds after which a service that has not reported is considered down.' },
   ],
   database: [

@@ -3,6 +3,8 @@
  * cinder share: `{"<faultName>": {"code": <status>, "message": "..."}}`; every client stack reads
  * the first key's `message`.
  */
+import { STATUS_CODES } from 'node:http';
+
 export const FAULT_NAMES: Readonly<Record<number, string>> = {
   400: 'badRequest',
   401: 'unauthorized',
@@ -36,10 +38,17 @@ export class ApiError extends Error {
     this.code = new.target.name;
   }
 
-  toBody(): Record<string, Record<string, unknown>> {
+  toBody(format: ErrorFormat = 'fault'): Record<string, Record<string, unknown>> {
+    if (format === 'keystone') return { error: { code: this.status, message: this.message, title: STATUS_CODES[this.status] ?? 'Error', ...this.extra } };
     return { [faultName(this.status)]: { code: this.status, message: this.message, ...this.extra } };
   }
 }
+
+/**
+ * OpenStack's two error bodies: nova's and cinder's fault (`{"itemNotFound": {"code", "message"}}`)
+ * and keystone's (`{"error": {"code", "message", "title"}}`).
+ */
+export type ErrorFormat = 'fault' | 'keystone';
 
 export class BadRequest extends ApiError {
   constructor(message: string) {

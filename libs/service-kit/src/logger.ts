@@ -1,5 +1,5 @@
 /** Structured JSON logs (pino) for every service, and the adapter the messaging library takes. */
-import { pino, type Logger as PinoLogger } from 'pino';
+import { pino, type DestinationStream, type Logger as PinoLogger } from 'pino';
 import type { Logger as MessagingLogger } from '@fjord/messaging';
 
 export type ServiceLogger = PinoLogger;
@@ -10,7 +10,7 @@ export interface LoggerOptions {
   service: string;
   level?: string | null;
   /** Defaults to stdout; tests pass a stream to read the lines back. */
-  destination?: NodeJS.WritableStream;
+  destination?: NodeJS.WritableStream | DestinationStream;
 }
 
 /** Keys whose values never reach a log line (tokens, passwords, URLs with credentials). */
@@ -33,7 +33,7 @@ export function createLogger(options: LoggerOptions): ServiceLogger {
   const level = options.level ?? process.env['FJORD_LOG_LEVEL'] ?? 'info';
   if (!LEVELS.has(level)) throw new Error(`log level ${JSON.stringify(level)} is not one of ${[...LEVELS].join(', ')}`);
   const settings = { name: options.service, level, redact: { paths: REDACTED_KEYS, censor: '***' } };
-  return options.destination ? pino(settings, options.destination) : pino(settings);
+  return options.destination ? pino(settings, options.destination as DestinationStream) : pino(settings);
 }
 
 /** The messaging library logs `(msg, fields)`; pino takes `(fields, msg)`. */

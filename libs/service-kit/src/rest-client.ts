@@ -112,6 +112,8 @@ export class RestClient {
       });
     const headers: Record<string, string> = { accept: 'application/json', 'x-openstack-request-id': ctxt.request_id };
     if (ctxt.project_id) headers['x-auth-project-id'] = ctxt.project_id;
+    // The caller's token goes on, as nova passes the user's token to cinder and glance.
+    if (ctxt.auth_token) headers['x-auth-token'] = ctxt.auth_token;
     if (body !== undefined) headers['content-type'] = 'application/json';
     const log = this.options.logger.child({ request_id: ctxt.request_id, peer: this.options.service });
     let response: Response;

@@ -17,10 +17,15 @@ import {
   type RpcServerOptions,
   type Transport,
 } from '@fjord/messaging';
+import { pino } from 'pino';
 import { createLogger, messagingLogger, type ServiceLogger } from './logger.js';
 import { ServiceMetrics } from './metrics.js';
 import { HealthChecks, type HealthCheck } from './health.js';
 import { createHttpApp, type HttpApp } from './http/app.js';
+import type { ErrorFormat } from './errors.js';
+import type { Policy } from './policy.js';
+import { KeystoneTokenValidator } from './auth/keystone.js';
+import { readAuthSettings, registerAuthOptions } from './auth/options.js';
 import { instrumentEndpoint } from './rpc-metrics.js';
 import { noauthIdentity, registerNoauthOptions } from './noauth.js';
 import { registerKitOptions } from './config.js';
@@ -40,6 +45,10 @@ export interface HttpOptions {
   description?: string;
   bodyLimit?: number;
   requestIdHeaders?: readonly string[];
+  /** The error body: nova's and cinder's fault (default), or keystone's. */
+  errorFormat?: ErrorFormat;
+  /** Who may do what: each route's `config.policy` is checked against this table. */
+  policy?: Policy;
 }
 
 export interface DatabaseOpenArgs {
@@ -93,9 +102,12 @@ export class Service {
     this.conf = options.conf;
     registerNoauthOptions(this.conf);
     registerKitOptions(this.conf);
+    registerAuthOptions(this.conf);
     this.conf.setDefault('DEFAULT', 'rpc_ping_enabled', true);
     const level = this.conf.get<string | null>('DEFAULT', 'log_level') ?? (this.conf.get<boolean>('DEFAULT', 'debug') ? 'debug' : undefined);
-    this.logger = options.logger ?? createLogger({ service: options.name, level: level ?? null });
+    const logFile = this.conf.get<string | null>('DEFAULT', 'log_file');
+    this.logger =
+      options.logger ?? createLogger({ service: options.name, level: level ?? null, ...(logFile ? { destination: pino.destination({ dest: logFile, append: true, sync: true }) } : {}) });
     this.metrics = new ServiceMetrics(options.name);
     this.health = new HealthChecks(options.name);
   }
@@ -264,6 +276,9 @@ export class Service {
   }
 
   private makeApp(options: HttpOptions, docs: boolean): Promise<HttpApp> {
+    // Only a REST API checks tokens; the health listener of an RPC-only service has nothing to guard.
+    const auth = docs ? readAuthSettings(this.conf) : undefined;
+    const tokens = auth ? { validator: new KeystoneTokenValidator(auth, this.logger.child({ component: 'auth_token' })), authUrl: auth.authUrl } : undefined;
     return createHttpApp({
       ...options,
       logger: this.logger,
@@ -271,6 +286,7 @@ export class Service {
       health: this.health,
       noauth: noauthIdentity(this.conf),
       docs,
+      ...(tokens ? { tokens } : {}),
     });
   }
 

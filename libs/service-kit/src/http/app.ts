@@ -11,8 +11,10 @@ import { Type, type TSchema } from 'typebox';
 import type { ServiceLogger } from '../logger.js';
 import type { ServiceMetrics } from '../metrics.js';
 import type { HealthChecks } from '../health.js';
+import type { ErrorFormat } from '../errors.js';
+import { installPolicy, type Policy } from '../policy.js';
 import { frameworkErrorHandler, installErrorHandlers } from './errors.js';
-import { installRequestContext, requestIdFrom, type NoAuthIdentity } from './request-context.js';
+import { installRequestContext, requestIdFrom, type NoAuthIdentity, type TokenAuth } from './request-context.js';
 
 export type HttpApp = FastifyInstance<RawServerDefault, IncomingMessage, ServerResponse, FastifyBaseLogger, TypeBoxTypeProvider>;
 
@@ -31,6 +33,12 @@ export interface HttpAppOptions {
   noauth: NoAuthIdentity;
   /** Internal services (scheduler, compute) serve only health and metrics: no docs page. */
   docs?: boolean;
+  /** The error body: nova's and cinder's fault (default), or keystone's. */
+  errorFormat?: ErrorFormat;
+  /** Check X-Auth-Token (auth_strategy = keystone); none: noauth. */
+  tokens?: TokenAuth;
+  /** The service's policy table: each route's `config.policy` is checked against it. */
+  policy?: Policy;
 }
 
 export async function createHttpApp(options: HttpAppOptions): Promise<HttpApp> {
@@ -41,15 +49,17 @@ export async function createHttpApp(options: HttpAppOptions): Promise<HttpApp> {
     // Our own access log (installAccessLog) replaces fastify's two lines per request.
     logController: new LogController({ requestIdLogLabel: 'request_id', disableRequestLogging: true }),
     return503OnClosing: true,
-    frameworkErrors: frameworkErrorHandler,
+    frameworkErrors: frameworkErrorHandler(options.errorFormat),
     ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false, useDefaults: true, allErrors: false } },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   installRequestContext(app, {
     responseHeaders: options.requestIdHeaders ?? ['x-openstack-request-id'],
     noauth: options.noauth,
+    ...(options.tokens ? { tokens: options.tokens } : {}),
   });
-  installErrorHandlers(app);
+  if (options.policy) installPolicy(app, options.policy);
+  installErrorHandlers(app, options.errorFormat);
   installAccessLog(app, options.metrics);
 
   const docs = options.docs ?? true;
@@ -62,14 +72,14 @@ export async function createHttpApp(options: HttpAppOptions): Promise<HttpApp> {
       },
     });
     await app.register(swaggerUi, { routePrefix: '/docs' });
-    app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+    app.get('/openapi.json', { schema: { hide: true }, config: { public: true } }, async () => app.swagger());
   }
 
-  app.get('/healthz', { schema: { hide: true } }, async (_request, reply) => {
+  app.get('/healthz', { schema: { hide: true }, config: { public: true } }, async (_request, reply) => {
     const report = await options.health.run();
     return reply.status(report.ok ? 200 : 503).send(report);
   });
-  app.get('/metrics', { schema: { hide: true } }, async (_request, reply) => {
+  app.get('/metrics', { schema: { hide: true }, config: { public: true } }, async (_request, reply) => {
     const body = await options.metrics.registry.metrics();
     return reply.type(options.metrics.registry.contentType).send(body);
   });

@@ -3,7 +3,7 @@
  * field as nova does ("Invalid input for field/attribute flavorRef. ...").
  */
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { ApiError, BadRequest, InternalError, NotFound, OverLimit, UnsupportedMediaType } from '../errors.js';
+import { ApiError, BadRequest, InternalError, NotFound, OverLimit, UnsupportedMediaType, type ErrorFormat } from '../errors.js';
 
 interface ValidationIssue {
   instancePath?: string;
@@ -56,20 +56,22 @@ export function toApiError(error: FastifyError | Error): ApiError {
 }
 
 /** fastify's `frameworkErrors` option: errors the router raises before any hook or handler runs. */
-export function frameworkErrorHandler(error: FastifyError, _request: FastifyRequest, reply: FastifyReply): void {
-  const apiError = toApiError(error);
-  void reply.status(apiError.status).type('application/json').send(apiError.toBody());
+export function frameworkErrorHandler(format: ErrorFormat = 'fault'): (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => void {
+  return (error, _request, reply) => {
+    const apiError = toApiError(error);
+    void reply.status(apiError.status).type('application/json').send(apiError.toBody(format));
+  };
 }
 
-export function installErrorHandlers(app: FastifyInstance): void {
+export function installErrorHandlers(app: FastifyInstance, format: ErrorFormat = 'fault'): void {
   app.setErrorHandler((error: FastifyError, request, reply) => {
     const apiError = toApiError(error);
     if (apiError.status >= 500) request.log.error({ err: error }, 'request failed');
     else request.log.info({ status: apiError.status, fault: apiError.code, reason: apiError.message }, 'request refused');
-    void reply.status(apiError.status).type('application/json').send(apiError.toBody());
+    void reply.status(apiError.status).type('application/json').send(apiError.toBody(format));
   });
   app.setNotFoundHandler((request, reply) => {
     const error = new NotFound('The resource could not be found.');
-    void reply.status(404).type('application/json').send(error.toBody());
+    void reply.status(404).type('application/json').send(error.toBody(format));
   });
 }
