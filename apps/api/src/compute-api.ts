@@ -273,7 +273,8 @@ function visible(ctxt: RequestContext, instance: InstanceRecord): boolean {
   return ctxt.is_admin || instance.project_id === ctxt.project_id;
 }
 
-function isTruthy(value: unknown): boolean {
+/** nova's reading of a boolean query value (all_tenants=1, =true…). */
+export function isTruthy(value: unknown): boolean {
   return value !== undefined && !['0', 'false', 'False', 'no', 'off'].includes(String(value));
 }
 

@@ -17,6 +17,7 @@ import { computeStoreFrom, openComputeStore } from './db-store.js';
 import { readApiSettings, registerApiOptions } from './options.js';
 import type { ComputeStore } from './store.js';
 import { VolumeAttachments } from './volume-attachments.js';
+import { COMPUTE_POLICY } from './policy.js';
 
 export { registerApiOptions } from './options.js';
 export type { ComputeStore } from './store.js';
@@ -70,6 +71,7 @@ export async function assembleApi(conf: Config, opts: ApiServiceOptions = {}): P
     port: settings.port,
     title: 'Fjord Compute API',
     version: '2.1',
+    policy: COMPUTE_POLICY,
     description: "nova's compute API 2.1: servers, server actions, volume attachments, flavors and hypervisors.",
     bodyLimit: settings.maxBodyBytes,
     requestIdHeaders: ['x-openstack-request-id', 'x-compute-request-id'],

@@ -8,6 +8,7 @@ import { readImageSettings, registerImageOptions, type Config } from './options.
 import { registerImageRoutes } from './routes/images.js';
 import { registerVersionRoutes } from './routes/versions.js';
 import { loadImageSeeds } from './seed.js';
+import { IMAGE_POLICY } from './policy.js';
 
 export interface ImageServiceOptions {
   /** Service name in logs and metrics (default 'image'). */
@@ -21,7 +22,7 @@ export async function createImageService(conf: Config, options: ImageServiceOpti
   const svc = new Service({ name: options.name ?? 'image', conf });
   svc.logger.info({ images: catalog.size, seed_file: settings.seedFile ?? '(built-in)' }, 'image catalog loaded');
 
-  const app = await svc.http({ host: settings.bindHost, port: settings.bindPort, title: 'Image API (glance v2 subset)', version: '2.0' });
+  const app = await svc.http({ host: settings.bindHost, port: settings.bindPort, title: 'Image API (glance v2 subset)', version: '2.0', policy: IMAGE_POLICY });
   registerVersionRoutes(app, settings.publicEndpoint);
   registerImageRoutes(app, { catalog, limitDefault: settings.limitDefault, limitMax: settings.limitMax });
   return svc;

@@ -10,6 +10,7 @@ import { notificationSettings, registerMeteringOptions } from './options.js';
 import { registerEventRoutes } from './routes/events.js';
 import { registerMeterRoutes } from './routes/meters.js';
 import { registerVersionRoutes } from './routes/versions.js';
+import { METERING_POLICY } from './policy.js';
 
 export interface MeteringServiceOptions {
   /** Service name in logs and metrics (default 'metering'). */
@@ -49,6 +50,7 @@ export async function createMeteringService(conf: Config, options: MeteringServi
     host: conf.get<string>('api', 'host'),
     port: conf.get<number>('api', 'port'),
     title: 'Metering API (ceilometer v2 subset)',
+    policy: METERING_POLICY,
     version: '2',
     description: 'Events stored from nova and cinder notifications, and meters derived from them.',
   });

@@ -17,6 +17,7 @@ import { registerVersionRoutes } from './routes/versions.js';
 import { registerVolumeRoutes } from './routes/volumes.js';
 import { VolumeApi } from './volume-api.js';
 import type { VolumeRepository } from './db/types.js';
+import { VOLUME_POLICY } from './policy.js';
 
 export interface VolumeServiceOptions {
   /** Service name in logs and metrics (default 'volume'). */
@@ -71,6 +72,7 @@ async function addApi(svc: Service, settings: VolumeSettings, repo: VolumeReposi
     host: settings.listenHost,
     port: settings.listenPort,
     title: 'Block Storage API (cinder v3 subset)',
+    policy: VOLUME_POLICY,
     version: '3.0',
     // cinderclient prints the Request-ID of a failure from x-compute-request-id.
     requestIdHeaders: ['x-openstack-request-id', 'x-compute-request-id'],

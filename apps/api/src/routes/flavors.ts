@@ -42,7 +42,7 @@ export function flavorRoutes(app: HttpApp, deps: RouteDeps): void {
 
   app.get(
     '/v2.1/flavors',
-    { schema: { tags, summary: 'List flavors (id and name)', querystring: ListFlavorsQuery, response: { 200: FlavorList } } },
+    { config: { policy: 'os_compute_api:flavors:index' }, schema: { tags, summary: 'List flavors (id and name)', querystring: ListFlavorsQuery, response: { 200: FlavorList } } },
     async (request) => {
       const { flavors, limit } = await page(request.query);
       const items = flavors.map((flavor) => flavorBrief(base(request), flavor));
@@ -53,7 +53,7 @@ export function flavorRoutes(app: HttpApp, deps: RouteDeps): void {
 
   app.get(
     '/v2.1/flavors/detail',
-    { schema: { tags, summary: 'List flavors with details', querystring: ListFlavorsQuery, response: { 200: FlavorDetailList } } },
+    { config: { policy: 'os_compute_api:flavors:index' }, schema: { tags, summary: 'List flavors with details', querystring: ListFlavorsQuery, response: { 200: FlavorDetailList } } },
     async (request) => {
       const { flavors, limit } = await page(request.query);
       const items = flavors.map((flavor) => flavorDetail(base(request), flavor));
@@ -64,13 +64,13 @@ export function flavorRoutes(app: HttpApp, deps: RouteDeps): void {
 
   app.get(
     '/v2.1/flavors/:flavor_id',
-    { schema: { tags, summary: 'Show a flavor (404 for names: the client then lists)', params: FlavorId, response: { 200: FlavorShow } } },
+    { config: { policy: 'os_compute_api:flavors:index' }, schema: { tags, summary: 'Show a flavor (404 for names: the client then lists)', params: FlavorId, response: { 200: FlavorShow } } },
     async (request) => ({ flavor: flavorDetail(base(request), await find(request.params.flavor_id)) }),
   );
 
   app.get(
     '/v2.1/flavors/:flavor_id/os-extra_specs',
-    { schema: { tags, summary: "A flavor's extra specs", params: FlavorId, response: { 200: ExtraSpecs } } },
+    { config: { policy: 'os_compute_api:os-flavor-extra-specs:index' }, schema: { tags, summary: "A flavor's extra specs", params: FlavorId, response: { 200: ExtraSpecs } } },
     async (request) => ({ extra_specs: (await find(request.params.flavor_id)).extra_specs }),
   );
 }

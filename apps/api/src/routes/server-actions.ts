@@ -38,7 +38,7 @@ const ACTIONS = ['reboot', 'os-stop', 'os-start', 'os-getConsoleOutput'] as cons
 export function serverActionRoutes(app: HttpApp, deps: RouteDeps): void {
   app.post(
     '/v2.1/servers/:server_id/action',
-    {
+    { config: { policy: 'os_compute_api:servers:action' },
       schema: {
         tags: ['server actions'],
         summary: 'Run a server action: reboot, os-stop, os-start (202) or os-getConsoleOutput (200)',

@@ -46,11 +46,13 @@ export async function versionRoutes(app: HttpApp, options: VersionRoutesOptions)
   // Only v2.1 is listed: the legacy v2.0 API is not served, and a client must not be sent there.
   app.get(
     '/',
-    { schema: { tags: ['versions'], summary: 'List API versions', response: { 200: Type.Object({ versions: Type.Array(VersionSchema) }) } } },
+    { schema: { tags: ['versions'], summary: 'List API versions', response: { 200: Type.Object({ versions: Type.Array(VersionSchema) }) } }, config: { public: true } },
     async (request) => ({ versions: [version21(publicBaseUrl(request, options.linkPrefix), false)] }),
   );
   const show = {
     schema: { tags: ['versions'], summary: 'Show API version 2.1', response: { 200: Type.Object({ version: VersionSchema }) } },
+    // Version discovery never carries a token (openstack-api.md §3).
+    config: { public: true },
   };
   const handler = async (request: FastifyRequest) => ({
     version: version21(publicBaseUrl(request, options.linkPrefix), true),

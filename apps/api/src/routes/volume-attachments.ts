@@ -30,13 +30,13 @@ const AttachBody = Type.Object({
 export function volumeAttachmentRoutes(app: HttpApp, deps: RouteDeps): void {
   app.get(
     '/v2.1/servers/:server_id/os-volume_attachments',
-    { schema: { tags, summary: "List a server's volume attachments", params: ServerParams, response: { 200: Type.Object({ volumeAttachments: Type.Array(Attachment) }) } } },
+    { config: { policy: 'os_compute_api:os-volumes-attachments:index' }, schema: { tags, summary: "List a server's volume attachments", params: ServerParams, response: { 200: Type.Object({ volumeAttachments: Type.Array(Attachment) }) } } },
     async (request) => ({ volumeAttachments: await deps.attachments.list(request.openstack, request.params.server_id) }),
   );
 
   app.get(
     '/v2.1/servers/:server_id/os-volume_attachments/:volume_id',
-    { schema: { tags, summary: 'Show a volume attachment', params: AttachmentParams, response: { 200: Type.Object({ volumeAttachment: Attachment }) } } },
+    { config: { policy: 'os_compute_api:os-volumes-attachments:show' }, schema: { tags, summary: 'Show a volume attachment', params: AttachmentParams, response: { 200: Type.Object({ volumeAttachment: Attachment }) } } },
     async (request) => {
       const attachments = await deps.attachments.list(request.openstack, request.params.server_id);
       const attachment = attachments.find((candidate) => candidate.volumeId === request.params.volume_id);
@@ -47,7 +47,7 @@ export function volumeAttachmentRoutes(app: HttpApp, deps: RouteDeps): void {
 
   app.post(
     '/v2.1/servers/:server_id/os-volume_attachments',
-    {
+    { config: { policy: 'os_compute_api:os-volumes-attachments:create' },
       schema: {
         tags,
         summary: 'Attach an existing volume (the host attaches it in the background)',
@@ -64,7 +64,7 @@ export function volumeAttachmentRoutes(app: HttpApp, deps: RouteDeps): void {
 
   app.delete(
     '/v2.1/servers/:server_id/os-volume_attachments/:volume_id',
-    { schema: { tags, summary: 'Detach a volume (the host detaches it in the background)', params: AttachmentParams } },
+    { config: { policy: 'os_compute_api:os-volumes-attachments:delete' }, schema: { tags, summary: 'Detach a volume (the host detaches it in the background)', params: AttachmentParams } },
     async (request, reply) => {
       await deps.attachments.detach(request.openstack, request.params.server_id, request.params.volume_id);
       return reply.status(202).send();

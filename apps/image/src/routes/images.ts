@@ -15,7 +15,7 @@ export function registerImageRoutes(app: HttpApp, options: ImageRouteOptions): v
 
   app.get(
     '/v2/images',
-    { schema: { tags: ['images'], summary: 'List images', querystring: ImageListQuery, response: { 200: ImageListSchema } } },
+    { config: { policy: 'get_images' }, schema: { tags: ['images'], summary: 'List images', querystring: ImageListQuery, response: { 200: ImageListSchema } } },
     async (request) => {
       const query = request.query;
       // As glance: a limit above api_limit_max is lowered, not refused.
@@ -48,7 +48,7 @@ export function registerImageRoutes(app: HttpApp, options: ImageRouteOptions): v
 
   app.get(
     '/v2/images/:image_id',
-    { schema: { tags: ['images'], summary: 'Show an image', params: ImageIdParams, response: { 200: ImageSchema } } },
+    { config: { policy: 'get_image' }, schema: { tags: ['images'], summary: 'Show an image', params: ImageIdParams, response: { 200: ImageSchema } } },
     async (request) => {
       const image = catalog.get(request.params.image_id);
       if (!image) throw new NotFound(`No image found with ID ${request.params.image_id}`);
@@ -57,11 +57,11 @@ export function registerImageRoutes(app: HttpApp, options: ImageRouteOptions): v
   );
 
   // What the glance client reads to know an image's fields; the response schemas themselves.
-  app.get('/v2/schemas/image', { schema: { tags: ['schemas'], summary: 'JSON schema of an image' } }, async () => ({
+  app.get('/v2/schemas/image', { config: { policy: 'get_schemas' }, schema: { tags: ['schemas'], summary: 'JSON schema of an image' } }, async () => ({
     name: 'image',
     ...ImageSchema,
   }));
-  app.get('/v2/schemas/images', { schema: { tags: ['schemas'], summary: 'JSON schema of an image list' } }, async () => ({
+  app.get('/v2/schemas/images', { config: { policy: 'get_schemas' }, schema: { tags: ['schemas'], summary: 'JSON schema of an image list' } }, async () => ({
     name: 'images',
     ...ImageListSchema,
   }));

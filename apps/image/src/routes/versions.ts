@@ -13,8 +13,8 @@ export function registerVersionRoutes(app: HttpApp, publicEndpoint: string | nul
     return { versions: [{ id: 'v2.0', status: 'CURRENT', links: [{ rel: 'self', href: `${base}/v2/` }] }] };
   };
   const schema = { tags: ['versions'], response: { 200: VersionsSchema, 300: VersionsSchema } };
-  app.get('/', { schema: { ...schema, summary: 'API versions (300 Multiple Choices)' } }, async (request, reply) =>
+  app.get('/', { schema: { ...schema, summary: 'API versions (300 Multiple Choices)' }, config: { public: true } }, async (request, reply) =>
     reply.status(300).send(versions(request)),
   );
-  app.get('/versions', { schema: { ...schema, summary: 'API versions' } }, async (request) => versions(request));
+  app.get('/versions', { schema: { ...schema, summary: 'API versions' }, config: { public: true } }, async (request) => versions(request));
 }

@@ -1,5 +1,5 @@
 /** GET /v2/events and /v2/events/{message_id} (panko's v2 events API, plus our indexed fields). */
-import { BadRequest, NotFound, type HttpApp } from '@fjord/service-kit';
+import { BadRequest, NotFound, type HttpApp, type RequestContext } from '@fjord/service-kit';
 import type { EventReader } from '../events/query.js';
 import type { EventRecord } from '../events/record.js';
 import { traitsOf } from '../events/traits.js';
@@ -11,7 +11,7 @@ export const DEFAULT_LIMIT = 100;
 export function registerEventRoutes(app: HttpApp, events: EventReader): void {
   app.get(
     '/v2/events',
-    {
+    { config: { policy: 'telemetry:events:index' },
       schema: {
         summary: 'List events',
         description:
@@ -38,7 +38,7 @@ export function registerEventRoutes(app: HttpApp, events: EventReader): void {
         ...(eventType ? { eventType } : {}),
         ...(q.resource_id !== undefined ? { resourceId: q.resource_id } : {}),
         ...(q.request_id !== undefined ? { requestId: q.request_id } : {}),
-        ...(q.project_id !== undefined ? { projectId: q.project_id } : {}),
+        ...projectScope(request.openstack, q.project_id),
         ...(start ? { start } : {}),
         ...(end ? { end } : {}),
         ...(after ? { after } : {}),
@@ -51,15 +51,24 @@ export function registerEventRoutes(app: HttpApp, events: EventReader): void {
 
   app.get(
     '/v2/events/:message_id',
-    {
+    { config: { policy: 'telemetry:events:show' },
       schema: { summary: 'Show one event, with its raw notification', tags: ['events'], params: EventParams, response: { 200: EventDetail } },
     },
     async (request) => {
       const event = await events.getEvent(request.params.message_id);
-      if (!event) throw new NotFound(`Event ${request.params.message_id} could not be found.`);
+      // Another project's event is not there, for anyone but an admin.
+      if (!event || (!request.openstack.is_admin && event.project_id !== request.openstack.project_id)) {
+        throw new NotFound(`Event ${request.params.message_id} could not be found.`);
+      }
       return { ...toApiEvent(event), raw: rawNotification(event) };
     },
   );
+}
+
+/** ceilometer's scoping: an admin queries any project (or all); anyone else only their own, whatever they ask. */
+export function projectScope(ctxt: RequestContext, asked: string | undefined): { projectId?: string } {
+  if (ctxt.is_admin) return asked !== undefined ? { projectId: asked } : {};
+  return { projectId: ctxt.project_id ?? '' };
 }
 
 export function toApiEvent(event: EventRecord) {

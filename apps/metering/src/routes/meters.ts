@@ -2,13 +2,14 @@
 import type { HttpApp } from '@fjord/service-kit';
 import type { EventReader } from '../events/query.js';
 import { computeMeters } from '../meters.js';
+import { projectScope } from './events.js';
 import { checkRange, timeParameter } from './params.js';
 import { MeterList, MetersQuery } from './schemas.js';
 
 export function registerMeterRoutes(app: HttpApp, events: EventReader, now: () => Date = () => new Date()): void {
   app.get(
     '/v2/meters',
-    {
+    { config: { policy: 'telemetry:meters:index' },
       schema: {
         summary: 'Meters derived from events over a period',
         description:
@@ -26,7 +27,7 @@ export function registerMeterRoutes(app: HttpApp, events: EventReader, now: () =
       const end = timeParameter('end', q.end) ?? now();
       const givenStart = timeParameter('start', q.start);
       checkRange('start', givenStart, 'end', end);
-      const lifecycle = await events.lifecycleEvents({ until: end, ...(q.project_id !== undefined ? { projectId: q.project_id } : {}) });
+      const lifecycle = await events.lifecycleEvents({ until: end, ...projectScope(request.openstack, q.project_id) });
       // No start: the whole recorded history, from the first lifecycle event.
       const first = lifecycle.reduce<Date | undefined>((min, e) => (min === undefined || e.generated < min ? e.generated : min), undefined);
       const start = givenStart ?? first ?? end;

@@ -15,7 +15,7 @@ const Versions = Type.Object({ versions: Type.Object({ values: Type.Array(Versio
 export function registerVersionRoutes(app: HttpApp): void {
   app.get(
     '/',
-    { schema: { summary: 'API versions', tags: ['versions'], response: { 200: Versions } } },
+    { schema: { summary: 'API versions', tags: ['versions'], response: { 200: Versions } }, config: { public: true } },
     async (request) => {
       const base = `${request.protocol}://${request.host}`;
       return {

@@ -9,7 +9,7 @@ const KNOWN_ACTIONS = Object.keys(VolumeActionBody.properties);
 export function registerActionRoutes(scope: HttpApp, api: VolumeApi): void {
   scope.post(
     '/volumes/:volume_id/action',
-    {
+    { config: { policy: 'volume_extension:volume_actions' },
       schema: {
         tags: ['volume actions'],
         summary: 'os-reserve, os-unreserve, os-attach, os-begin_detaching, os-roll_detaching, os-detach (202); os-initialize_connection (200)',

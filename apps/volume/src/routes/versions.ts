@@ -22,10 +22,10 @@ export function registerVersionRoutes(app: HttpApp, publicEndpoint: string | nul
     ],
   });
   const schema = { tags: ['versions'], response: { 200: VersionsSchema, 300: VersionsSchema } };
-  app.get('/', { schema: { ...schema, summary: 'API versions (300 Multiple Choices)' } }, async (request, reply) =>
+  app.get('/', { schema: { ...schema, summary: 'API versions (300 Multiple Choices)' }, config: { public: true } }, async (request, reply) =>
     reply.status(300).send(versions(request)),
   );
   for (const path of ['/v3', '/v3/']) {
-    app.get(path, { schema: { ...schema, summary: 'The v3 API version' } }, async (request) => versions(request));
+    app.get(path, { schema: { ...schema, summary: 'The v3 API version' }, config: { public: true } }, async (request) => versions(request));
   }
 }

@@ -21,7 +21,7 @@ export function registerVolumeRoutes(scope: HttpApp, options: VolumeRouteOptions
 
   scope.post(
     '/volumes',
-    { schema: { tags: ['volumes'], summary: 'Create a volume', params: ProjectParams, body: VolumeCreateBody, response: { 202: VolumeBody } } },
+    { config: { policy: 'volume:create' }, schema: { tags: ['volumes'], summary: 'Create a volume', params: ProjectParams, body: VolumeCreateBody, response: { 202: VolumeBody } } },
     async (request, reply) => {
       const volume = await api.create(request.openstack, request.body.volume);
       return reply.status(202).send({ volume: volumeDetail(volume, view(request)) });
@@ -41,7 +41,7 @@ export function registerVolumeRoutes(scope: HttpApp, options: VolumeRouteOptions
 
   scope.get(
     '/volumes',
-    { schema: { tags: ['volumes'], summary: 'List volumes (brief)', params: ProjectParams, querystring: VolumeListQuery, response: { 200: VolumeSummaryList } } },
+    { config: { policy: 'volume:get_all' }, schema: { tags: ['volumes'], summary: 'List volumes (brief)', params: ProjectParams, querystring: VolumeListQuery, response: { 200: VolumeSummaryList } } },
     async (request) => {
       const context = view(request);
       return list(request.openstack, request.query, context, (volume) => volumeSummary(volume, context), false);
@@ -49,7 +49,7 @@ export function registerVolumeRoutes(scope: HttpApp, options: VolumeRouteOptions
   );
   scope.get(
     '/volumes/detail',
-    { schema: { tags: ['volumes'], summary: 'List volumes with details', params: ProjectParams, querystring: VolumeListQuery, response: { 200: VolumeDetailList } } },
+    { config: { policy: 'volume:get_all' }, schema: { tags: ['volumes'], summary: 'List volumes with details', params: ProjectParams, querystring: VolumeListQuery, response: { 200: VolumeDetailList } } },
     async (request) => {
       const context = view(request);
       return list(request.openstack, request.query, context, (volume) => volumeDetail(volume, context), true);
@@ -58,13 +58,13 @@ export function registerVolumeRoutes(scope: HttpApp, options: VolumeRouteOptions
 
   scope.get(
     '/volumes/:volume_id',
-    { schema: { tags: ['volumes'], summary: 'Show a volume', params: VolumeParams, response: { 200: VolumeBody } } },
+    { config: { policy: 'volume:get' }, schema: { tags: ['volumes'], summary: 'Show a volume', params: VolumeParams, response: { 200: VolumeBody } } },
     async (request) => ({ volume: volumeDetail(await api.get(request.openstack, request.params.volume_id), view(request)) }),
   );
 
   scope.delete(
     '/volumes/:volume_id',
-    {
+    { config: { policy: 'volume:delete' },
       schema: {
         tags: ['volumes'],
         summary: 'Delete a volume (202; gone once the backend freed it)',
