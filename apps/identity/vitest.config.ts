@@ -1,0 +1,3 @@
+import { packageConfig } from '../../tools/vitest/package-config.js';
+
+export default packageConfig();
