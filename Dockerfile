@@ -1,6 +1,6 @@
 # One image for every Fjord service; the first argument picks it (docker/entrypoint.sh):
 #   docker build -t fjord:latest .
-#   docker run fjord:latest api        (or scheduler, compute, volume, metering, image, console)
+#   docker run fjord:latest api        (or scheduler, compute, volume, metering, image, console, identity)
 # docker-compose.yml runs it once per service with etc/compose/ mounted on /etc/fjord.
 # No `# syntax=` line: a build without a registry (tools/compose) must not fetch a frontend.
 
@@ -16,6 +16,7 @@ COPY package.json package-lock.json ./
 COPY tools/prisma/generate.mjs tools/prisma/
 COPY apps/api/package.json apps/api/
 COPY apps/console/package.json apps/console/
+COPY apps/identity/package.json apps/identity/
 COPY apps/compute/package.json apps/compute/
 COPY apps/image/package.json apps/image/
 COPY apps/metering/package.json apps/metering/
@@ -46,7 +47,7 @@ ENV NX_DAEMON=false NX_NO_CLOUD=true NX_SKIP_NX_CACHE=true
 RUN npm ci --no-audit --no-fund
 COPY . .
 RUN node tools/prisma/generate.mjs \
- && npx nx run-many -t build -p api scheduler compute volume metering image console --outputStyle=static
+ && npx nx run-many -t build -p api scheduler compute volume metering image console identity --outputStyle=static
 # Only what runs: each package's manifest, compiled code, migrations and static files (the console's page).
 RUN mkdir /out \
  && for dir in libs/* apps/*; do \
@@ -58,7 +59,7 @@ RUN mkdir /out \
 # The apps' production dependencies only: no test tools, no compilers.
 FROM manifests AS runtime-deps
 RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund \
-      -w apps/api -w apps/scheduler -w apps/compute -w apps/volume -w apps/metering -w apps/image -w apps/console
+      -w apps/api -w apps/scheduler -w apps/compute -w apps/volume -w apps/metering -w apps/image -w apps/console -w apps/identity
 
 FROM node:20-bookworm-slim
 LABEL org.opencontainers.image.title="fjord" \

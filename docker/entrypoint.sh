@@ -6,7 +6,7 @@
 # service gets SIGTERM from `docker stop` itself and shuts down gracefully (service-kit's runService).
 set -eu
 case "${1:-}" in
-  api | scheduler | compute | volume | metering | image | console)
+  api | scheduler | compute | volume | metering | image | console | identity)
     app="$1"
     shift
     set -- --config-file "${FJORD_CONFIG_DIR:-/etc/fjord}/fjord.conf" --config-file "${FJORD_CONFIG_DIR:-/etc/fjord}/${app}.conf" "$@"

@@ -9,6 +9,9 @@ import type { Config } from '@fjord/messaging';
 import { loadServiceConfig, type Service } from '@fjord/service-kit';
 import { createApiService } from '@fjord/api';
 import { createConsoleService, type BusFeed } from '@fjord/console';
+import { createIdentityService } from '@fjord/identity';
+import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:net';
 import { createComputeService } from '@fjord/compute';
 import { createImageService } from '@fjord/image';
 import { createMeteringService } from '@fjord/metering';
@@ -36,18 +39,29 @@ export interface DevstackOptions {
   overrides?: Partial<Record<AppName, Record<string, Record<string, unknown>>>>;
   /** Log level of every service (default: FJORD_LOG_LEVEL, else warn). */
   logLevel?: string;
+  /** Every service's log lines to this file instead of stdout. */
+  logFile?: string;
   /** Start the live view of the bus (default true). */
   console?: boolean;
+  /**
+   * keystone: start identity (port 5000) and make every API check X-Auth-Token against it;
+   * noauth2 (default, for now): no identity service, every request is the [noauth] user.
+   */
+  auth?: 'noauth2' | 'keystone';
+  /** With auth keystone: the passwords of the bootstrap users (default: random ones, in `credentials`). */
+  passwords?: { admin?: string; demo?: string; service?: string };
 }
 
-export type AppName = 'image' | 'volume' | 'metering' | 'scheduler' | 'compute' | 'api' | 'console';
+export type AppName = 'image' | 'volume' | 'metering' | 'scheduler' | 'compute' | 'api' | 'console' | 'identity';
 
 /** Which project's database an app uses: nova's services share one, as in nova. */
-const PROJECT_OF: Record<Exclude<AppName, 'console'>, string> = { image: 'image', volume: 'volume', metering: 'metering', scheduler: 'compute', compute: 'compute', api: 'compute' };
+const PROJECT_OF: Record<Exclude<AppName, 'console'>, string> = { image: 'image', volume: 'volume', metering: 'metering', scheduler: 'compute', compute: 'compute', api: 'compute', identity: 'identity' };
 
 export interface Devstack {
   services: Service[];
-  urls: { compute: string; volume: string; metering: string; image: string; console?: string };
+  urls: { compute: string; volume: string; metering: string; image: string; console?: string; identity?: string };
+  /** With auth keystone: who can log in, and the password (made up at start unless given). */
+  credentials?: { admin: string; demo: string; service: string };
   /** The live view's feed of arrows (when the console runs). */
   feed?: BusFeed;
   stop(): Promise<void>;
@@ -60,12 +74,24 @@ export async function startDevstack(options: DevstackOptions = {}): Promise<Devs
   const standard = options.standardPorts ?? true;
   const port = (standardPort: number) => (standard ? standardPort : 0);
   const started: Service[] = [];
+  const keystone = options.auth === 'keystone';
+  const credentials = keystone
+    ? {
+        admin: options.passwords?.admin ?? randomBytes(12).toString('base64url'),
+        demo: options.passwords?.demo ?? randomBytes(12).toString('base64url'),
+        service: options.passwords?.service ?? randomBytes(12).toString('base64url'),
+      }
+    : undefined;
+  // Identity starts last (its catalog lists the others), but the others must know where it will be.
+  const identityPort = keystone ? (standard ? 5000 : await freePort()) : 0;
+  const authUrl = `http://127.0.0.1:${identityPort}/v3`;
 
   const config = (app: AppName, values: Record<string, Record<string, unknown>>): Config => {
     const common = {
       transport_url: `memory:///${vhost}rpc`,
       state_path: dataDir,
       log_level: options.logLevel ?? process.env['FJORD_LOG_LEVEL'] ?? 'warn',
+      ...(options.logFile ? { log_file: options.logFile } : {}),
     };
     const merged: Record<string, Record<string, unknown>> = {
       ...values,
@@ -73,7 +99,12 @@ export async function startDevstack(options: DevstackOptions = {}): Promise<Devs
       oslo_messaging_notifications: { transport_url: `memory:///${vhost}notifications`, driver: ['messagingv2'] },
       // In memory, the compute project's services must still share one database (as on disk).
       database: options.inMemoryDatabases && app !== 'console' ? { connection: `pglite://memory/${vhost}${PROJECT_OF[app]}` } : {},
+      // The console stays open on 127.0.0.1 (a browser has no token to send); identity checks its own tokens.
+      ...(keystone && app !== 'identity' && app !== 'console'
+        ? { keystone_authtoken: { auth_url: authUrl, username: 'fjord-service', password: credentials!.service, project_name: 'service' } }
+        : {}),
     };
+    if (keystone && app !== 'identity' && app !== 'console') merged['DEFAULT'] = { ...merged['DEFAULT'], auth_strategy: 'keystone' };
     for (const [group, groupValues] of Object.entries(options.overrides?.[app] ?? {})) merged[group] = { ...merged[group], ...groupValues };
     // Only these values: a developer's OS_* variables must not leak into the embedded stack.
     return loadServiceConfig({ env: {}, values: merged });
@@ -115,6 +146,17 @@ export async function startDevstack(options: DevstackOptions = {}): Promise<Devs
         config('api', { ...endpoints, DEFAULT: { host: 'api1', control_exchange: 'nova', osapi_compute_listen: '127.0.0.1', osapi_compute_listen_port: port(8774) } }),
       ),
     );
+    const identity = keystone
+      ? await start(
+          await createIdentityService(
+            config('identity', {
+              eventlet_server: { public_bind_host: '127.0.0.1', public_port: identityPort },
+              bootstrap: { admin_password: credentials!.admin, demo_password: credentials!.demo, service_password: credentials!.service },
+              catalog: { identity_url: authUrl, compute_url: `${api.urls.http!}/v2.1`, volume_url: `${cinder}/$(project_id)s`, image_url: glance, metering_url: metering.urls.http! },
+            }),
+          ),
+        )
+      : undefined;
     // Last, so that the memory:// brokers it taps exist; it only watches.
     const live = options.console === false ? undefined : await createConsoleService(config('console', { DEFAULT: { host: 'console1' }, console: { host: '127.0.0.1', port: port(8790) } }));
     if (live) await start(live.service);
@@ -123,7 +165,8 @@ export async function startDevstack(options: DevstackOptions = {}): Promise<Devs
     };
     return {
       services: started,
-      urls: { compute: `${api.urls.http!}/v2.1`, volume: cinder, metering: metering.urls.http!, image: glance, ...(live ? { console: live.service.urls.http! } : {}) },
+      urls: { compute: `${api.urls.http!}/v2.1`, volume: cinder, metering: metering.urls.http!, image: glance, ...(live ? { console: live.service.urls.http! } : {}), ...(identity ? { identity: authUrl } : {}) },
+      ...(credentials ? { credentials } : {}),
       ...(live ? { feed: live.feed } : {}),
       stop,
     };
@@ -131,4 +174,16 @@ export async function startDevstack(options: DevstackOptions = {}): Promise<Devs
     for (const service of [...started].reverse()) await service.stop().catch(() => undefined);
     throw error;
   }
+}
+
+/** A port free now (the identity service's, which the others must know before it starts). */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
 }

@@ -3,22 +3,26 @@
  *   npm start -- --fresh            wipe ./data first
  *   npm start -- --data-dir DIR     keep the databases elsewhere
  *   npm start -- --computes N       simulate N compute hosts (default 3)
+ *   npm start -- --auth keystone    start identity too, and make every API check tokens
  */
-import { resolve } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import closeWithGrace from 'close-with-grace';
-import { startDevstack } from './devstack.js';
+import { startDevstack, type Devstack } from './devstack.js';
 
 const { values: args } = parseArgs({
   options: {
     fresh: { type: 'boolean', default: false },
     'data-dir': { type: 'string', default: './data' },
     computes: { type: 'string', default: '3' },
+    auth: { type: 'string', default: 'noauth2' },
     help: { type: 'boolean', short: 'h', default: false },
   },
 });
 if (args.help) {
-  console.log('usage: npm start -- [--fresh] [--data-dir DIR] [--computes N]');
+  console.log('usage: npm start -- [--fresh] [--data-dir DIR] [--computes N] [--auth noauth2|keystone]');
   process.exit(0);
 }
 const computeHosts = Number(args.computes);
@@ -27,10 +31,26 @@ if (!Number.isInteger(computeHosts) || computeHosts < 1 || computeHosts > 50) {
   process.exit(2);
 }
 
+if (args.auth !== 'noauth2' && args.auth !== 'keystone') {
+  console.error(`--auth must be noauth2 or keystone, got ${JSON.stringify(args.auth)}`);
+  process.exit(2);
+}
+const auth = args.auth;
+// Wiped here, before the passwords are kept in it.
+if (args.fresh) await rm(resolve(args['data-dir']), { recursive: true, force: true });
+// Passwords from the environment, else made up once and kept beside the databases (not in the repository).
+const passwords = auth === 'keystone' ? await keystonePasswords(resolve(args['data-dir'])) : undefined;
+
 const began = performance.now();
 let stack;
 try {
-  stack = await startDevstack({ dataDir: args['data-dir'], fresh: args.fresh, computeHosts, logLevel: process.env['FJORD_LOG_LEVEL'] ?? 'warn' });
+  stack = await startDevstack({
+    dataDir: args['data-dir'],
+    computeHosts,
+    logLevel: process.env['FJORD_LOG_LEVEL'] ?? 'warn',
+    auth,
+    ...(passwords ? { passwords } : {}),
+  });
 } catch (error) {
   const code = (error as { code?: string }).code;
   const hint = code === 'EADDRINUSE' ? ' (is another Fjord or OpenStack already running? stop it first)' : '';
@@ -46,9 +66,19 @@ Fjord is running (embedded default: memory:// bus, PGlite databases in ${resolve
   metering API (ceilometer)  ${stack.urls.metering}/v2/events
   image API    (glance)      ${stack.urls.image}/v2/images
   live view of the bus       ${stack.urls.console}          (open it, then boot a server: every message appears as it happens)
-  scheduler + ${computeHosts} compute hosts (compute1…compute${computeHosts}) on the bus
+  scheduler + ${computeHosts} compute hosts (compute1…compute${computeHosts}) on the bus${stack.urls.identity ? `\n  identity API (keystone)    ${stack.urls.identity}          every API checks X-Auth-Token` : ''}
 
-Try it:
+${auth === 'keystone' ? keystoneHelp(stack) : noauthHelp(stack, cloudsFile)}
+Ctrl-C stops everything gracefully.`);
+
+closeWithGrace({ delay: 20_000 }, async ({ signal, err }) => {
+  if (err) console.error('stopping after an unexpected error:', err);
+  else console.log(`\n${signal ?? 'stop'}: stopping Fjord…`);
+  await stack.stop();
+});
+
+function noauthHelp(stack: Devstack, cloudsFile: string): string {
+  return `Try it (no authentication: npm start -- --auth keystone starts identity and checks tokens):
   curl -s -X POST ${stack.urls.compute}/servers -H 'Content-Type: application/json' \\
     -d '{"server": {"name": "vm1", "flavorRef": "1", "imageRef": "70a599e0-31e7-49b7-b260-868f441e862b"}}'
   curl -s ${stack.urls.compute}/servers/detail
@@ -57,11 +87,39 @@ With the openstack client (apt-get install python3-openstackclient):
   export OS_CLIENT_CONFIG_FILE=${cloudsFile}
   export OS_CLOUD=fjord
   openstack server create --image cirros-0.6.2-x86_64-disk --flavor m1.tiny --wait vm2 && openstack server list
+`;
+}
 
-Ctrl-C stops everything gracefully.`);
+function keystoneHelp(stack: Devstack): string {
+  const c = stack.credentials!;
+  return `Log in (passwords from FJORD_ADMIN_PASSWORD / FJORD_DEMO_PASSWORD, else kept in the data folder):
+  admin  ${c.admin}   (role admin on project admin)
+  demo   ${c.demo}   (role member on project demo)
 
-closeWithGrace({ delay: 20_000 }, async ({ signal, err }) => {
-  if (err) console.error('stopping after an unexpected error:', err);
-  else console.log(`\n${signal ?? 'stop'}: stopping Fjord…`);
-  await stack.stop();
-});
+With the openstack client (apt-get install python3-openstackclient), as demo:
+  export OS_AUTH_URL=${stack.urls.identity} OS_IDENTITY_API_VERSION=3 OS_REGION_NAME=RegionOne \\
+         OS_USERNAME=demo OS_PASSWORD='${c.demo}' OS_PROJECT_NAME=demo \\
+         OS_USER_DOMAIN_NAME=Default OS_PROJECT_DOMAIN_NAME=Default
+  unset OS_CLOUD OS_CLIENT_CONFIG_FILE
+  openstack server create --image cirros-0.6.2-x86_64-disk --flavor m1.tiny --wait vm2 && openstack server list
+
+With curl:
+  TOKEN=$(curl -si ${stack.urls.identity}/auth/tokens -H 'Content-Type: application/json' -d '{"auth": {"identity": {"methods": ["password"], "password": {"user": {"name": "demo", "password": "${c.demo}", "domain": {"name": "Default"}}}}, "scope": {"project": {"name": "demo", "domain": {"name": "Default"}}}}}' | sed -n 's/^x-subject-token: //ip' | tr -d '\\r')
+  curl -s ${stack.urls.compute}/servers/detail -H "X-Auth-Token: $TOKEN"
+`;
+}
+
+/** The bootstrap passwords: FJORD_*_PASSWORD, else the ones made up at an earlier start (credentials.json, mode 600), else new ones. */
+async function keystonePasswords(dataDir: string): Promise<{ admin: string; demo: string; service: string }> {
+  const file = join(dataDir, 'credentials.json');
+  const kept = await readFile(file, 'utf8').then((text) => JSON.parse(text) as Partial<Record<'admin' | 'demo' | 'service', string>>, () => ({}) as Partial<Record<'admin' | 'demo' | 'service', string>>);
+  const made = () => randomBytes(12).toString('base64url');
+  const passwords = {
+    admin: process.env['FJORD_ADMIN_PASSWORD'] ?? kept.admin ?? made(),
+    demo: process.env['FJORD_DEMO_PASSWORD'] ?? kept.demo ?? made(),
+    service: process.env['FJORD_SERVICE_PASSWORD'] ?? kept.service ?? made(),
+  };
+  await mkdir(dataDir, { recursive: true });
+  await writeFile(file, `${JSON.stringify(passwords, null, 2)}\n`, { mode: 0o600 });
+  return passwords;
+}

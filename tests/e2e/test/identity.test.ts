@@ -1,0 +1,100 @@
+/**
+ * The embedded stack with identity and `auth_strategy = keystone`: a password login gives a token
+ * and a catalog that lead to every API; each API refuses a missing, forged or revoked token with
+ * a 401 in its own error body; a boot with a volume goes through with the user's token passed on
+ * from nova to cinder and glance; no token or password reaches a log line.
+ */
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startDevstack, type Devstack } from '@fjord/devstack';
+import { http, waitFor } from '../src/client.js';
+
+let stack: Devstack;
+
+async function login(user: string, password: string, project: string): Promise<{ token: string; body: any }> {
+  const answer = await http('POST', `${stack.urls.identity}/auth/tokens`, {
+    auth: { identity: { methods: ['password'], password: { user: { name: user, password, domain: { name: 'Default' } } } }, scope: { project: { name: project, domain: { name: 'Default' } } } },
+  });
+  expect(answer.status).toBe(201);
+  return { token: answer.headers.get('x-subject-token')!, body: answer.body };
+}
+
+beforeAll(async () => {
+  stack = await startDevstack({
+    standardPorts: false,
+    inMemoryDatabases: true,
+    vhostPrefix: `identity-${randomUUID()}-`,
+    computeHosts: 1,
+    spawnDelay: 0.05,
+    logLevel: 'silent',
+    auth: 'keystone',
+    console: false,
+    overrides: Object.fromEntries(['api', 'volume', 'image', 'metering', 'compute'].map((app) => [app, { keystone_authtoken: { token_cache_time: 1 } }])),
+  });
+}, 90_000);
+
+afterAll(async () => {
+  await stack?.stop();
+}, 30_000);
+
+describe('identity and token checks on the embedded stack', () => {
+  it('logs in with a password; the catalog leads to every API', async () => {
+    const { body } = await login('demo', stack.credentials!.demo, 'demo');
+    const url = (type: string) => body.token.catalog.find((s: any) => s.type === type).endpoints.find((e: any) => e.interface === 'public').url as string;
+    expect(url('compute')).toBe(stack.urls.compute);
+    expect(url('volumev3')).toBe(`${stack.urls.volume}/${body.token.project.id}`);
+    expect(url('image')).toBe(stack.urls.image);
+    expect(url('identity')).toBe(stack.urls.identity);
+  });
+
+  it('refuses a missing or forged token with a 401 in the API\'s own fault body, and serves version discovery without one', async () => {
+    const { token } = await login('demo', stack.credentials!.demo, 'demo');
+    const forged = `${token.split('.')[0]}.${'A'.repeat(43)}`;
+    for (const [url, fault] of [
+      [`${stack.urls.compute}/servers`, 'unauthorized'],
+      [`${stack.urls.volume}/0123456789abcdef0123456789abcdef/volumes`, 'unauthorized'],
+      [`${stack.urls.image}/v2/images`, 'unauthorized'],
+      [`${stack.urls.metering}/v2/events`, 'unauthorized'],
+    ] as const) {
+      for (const headers of [{}, { 'x-auth-token': forged }, { 'x-auth-token': 'notused' }] as Array<Record<string, string>>) {
+        const answer = await http('GET', url, undefined, headers);
+        expect(answer.status, `${url} with ${JSON.stringify(headers)}`).toBe(401);
+        expect(answer.body).toEqual({ [fault]: { code: 401, message: 'The request you have made requires authentication.' } });
+        expect(answer.headers.get('www-authenticate')).toBe(`Keystone uri="${stack.urls.identity}"`);
+      }
+    }
+    expect((await http('GET', stack.urls.compute)).status).toBe(200);
+    expect((await http('GET', `${stack.urls.compute.replace('/v2.1', '')}/healthz`)).status).toBe(200);
+  });
+
+  it('boots a server with a volume on the user\'s token, passed on from nova to glance and cinder', async () => {
+    const { token, body } = await login('demo', stack.credentials!.demo, 'demo');
+    const auth = { 'x-auth-token': token };
+    const created = await http(
+      'POST',
+      `${stack.urls.compute}/servers`,
+      { server: { name: 'keystone-vm', imageRef: '70a599e0-31e7-49b7-b260-868f441e862b', flavorRef: '1', block_device_mapping_v2: [{ source_type: 'blank', destination_type: 'volume', volume_size: 1 }] } },
+      auth,
+    );
+    expect(created.status).toBe(202);
+    const server = await waitFor(
+      'the server to be ACTIVE',
+      async () => (await http('GET', `${stack.urls.compute}/servers/${created.body.server.id}`, undefined, auth)).body.server,
+      (s: any) => s.status === 'ACTIVE' || s.status === 'ERROR',
+      30_000,
+      100,
+    );
+    expect(server.status).toBe('ACTIVE');
+    const volumes = await http('GET', `${stack.urls.volume}/${body.token.project.id}/volumes/detail`, undefined, auth);
+    expect(volumes.body.volumes.map((v: any) => v.status)).toEqual(['in-use']);
+  });
+
+  it('stops honouring a revoked token within token_cache_time', async () => {
+    const { token } = await login('demo', stack.credentials!.demo, 'demo');
+    expect((await http('GET', `${stack.urls.compute}/servers`, undefined, { 'x-auth-token': token })).status).toBe(200);
+    const revoked = await http('DELETE', `${stack.urls.identity}/auth/tokens`, undefined, { 'x-auth-token': token, 'x-subject-token': token });
+    expect(revoked.status).toBe(204);
+    await new Promise((resolve) => setTimeout(resolve, 1_100));
+    expect((await http('GET', `${stack.urls.compute}/servers`, undefined, { 'x-auth-token': token })).status).toBe(401);
+  });
+});
