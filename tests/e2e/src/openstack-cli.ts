@@ -40,6 +40,22 @@ export class OpenStackCli {
     return new OpenStackCli(env);
   }
 
+  /** Password auth against identity, from the environment alone, as against a real cloud: the catalog says where the rest is. */
+  static withPassword(authUrl: string, user: { name: string; password: string; project: string }): OpenStackCli {
+    return new OpenStackCli({
+      PATH: process.env['PATH'] ?? '/usr/bin:/bin',
+      HOME: tmpdir(),
+      OS_AUTH_URL: authUrl,
+      OS_IDENTITY_API_VERSION: '3',
+      OS_REGION_NAME: 'RegionOne',
+      OS_USERNAME: user.name,
+      OS_PASSWORD: user.password,
+      OS_PROJECT_NAME: user.project,
+      OS_USER_DOMAIN_NAME: 'Default',
+      OS_PROJECT_DOMAIN_NAME: 'Default',
+    });
+  }
+
   async run(...args: string[]): Promise<CliResult> {
     try {
       const { stdout, stderr } = await run('openstack', args, { env: this.env, timeout: 120_000, maxBuffer: 10 * 1024 * 1024 });

@@ -8,8 +8,11 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDevstack, type Devstack } from '@fjord/devstack';
 import { http, waitFor } from '../src/client.js';
+import { OpenStackCli, openstackAvailable } from '../src/openstack-cli.js';
 
 let stack: Devstack;
+const cliPresent = await openstackAvailable();
+if (!cliPresent && process.env['CI'] === 'true') throw new Error('CI=true and the openstack client is missing: .ci/run installs python3-openstackclient');
 
 async function login(user: string, password: string, project: string): Promise<{ token: string; body: any }> {
   const answer = await http('POST', `${stack.urls.identity}/auth/tokens`, {
@@ -98,3 +101,35 @@ describe('identity and token checks on the embedded stack', () => {
     expect((await http('GET', `${stack.urls.compute}/servers`, undefined, { 'x-auth-token': token })).status).toBe(401);
   });
 });
+
+describe.runIf(cliPresent)('the real openstack client with password auth', () => {
+  it('logs in from OS_* variables alone and drives compute, volume and image through the catalog', async () => {
+    const demo = OpenStackCli.withPassword(stack.urls.identity!, { name: 'demo', password: stack.credentials!.demo, project: 'demo' });
+    const issued = await demo.json<{ project_id: string; expires: string }>('token', 'issue');
+    expect(Date.parse(issued.expires)).toBeGreaterThan(Date.now());
+    const server = await demo.json<{ id: string; status: string }>('server', 'create', '--image', 'cirros-0.6.2-x86_64-disk', '--flavor', 'm1.tiny', '--wait', 'cli-keystone-vm');
+    expect(server.status).toBe('ACTIVE');
+    const volume = await demo.json<{ id: string }>('volume', 'create', '--size', '1', 'cli-keystone-vol');
+    await waitFor('the volume to be available', async () => (await http('GET', `${stack.urls.volume}/${issued.project_id}/volumes/${volume.id}`, undefined, { 'x-auth-token': (await login('demo', stack.credentials!.demo, 'demo')).token })).body.volume.status, (s) => s === 'available', 20_000, 200);
+    await demo.ok('server', 'add', 'volume', 'cli-keystone-vm', 'cli-keystone-vol');
+    const volumes = await demo.json<Array<{ Name: string; Status: string }>>('volume', 'list');
+    expect(volumes.find((v) => v.Name === 'cli-keystone-vol')).toBeDefined();
+    expect((await demo.json<Array<{ Name: string }>>('image', 'list')).map((i) => i.Name)).toContain('cirros-0.6.2-x86_64-disk');
+    // A member is no admin: hypervisors are refused with nova's words.
+    const refused = await demo.run('hypervisor', 'list');
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toMatch(/Policy doesn't allow os_compute_api:os-hypervisors:list-detail to be performed. \(HTTP 403\)/);
+    await demo.ok('server', 'delete', '--wait', 'cli-keystone-vm');
+  }, 120_000);
+
+  it('lets the admin see hypervisors, projects and users, and revoke a token', async () => {
+    const admin = OpenStackCli.withPassword(stack.urls.identity!, { name: 'admin', password: stack.credentials!.admin, project: 'admin' });
+    expect((await admin.json<Array<Record<string, unknown>>>('hypervisor', 'list')).map((h) => h['Hypervisor Hostname'])).toEqual(['compute1']);
+    expect((await admin.json<Array<{ Name: string }>>('project', 'list')).map((p) => p.Name).sort()).toEqual(['admin', 'demo', 'service']);
+    expect((await admin.json<Array<{ Name: string }>>('user', 'list')).map((u) => u.Name).sort()).toEqual(['admin', 'demo', 'fjord-service']);
+    const { id } = await admin.json<{ id: string }>('token', 'issue');
+    await admin.ok('token', 'revoke', id);
+    expect((await http('GET', `${stack.urls.compute}/servers`, undefined, { 'x-auth-token': id })).status).toBe(401);
+  }, 60_000);
+});
+
