@@ -4,3 +4,4 @@
 CREATE DATABASE fjord_compute;   -- nova: the api and the compute hosts
 CREATE DATABASE fjord_volume;    -- cinder
 CREATE DATABASE fjord_metering;  -- ceilometer
+CREATE DATABASE fjord_identity;  -- keystone (profile identity)

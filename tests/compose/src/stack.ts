@@ -65,6 +65,11 @@ export interface Stack {
   down(): Promise<void>;
 }
 
+/** Where the stack's published ports answer from here (`compose.sh address`), known before `up`. */
+export async function composeAddress(): Promise<string> {
+  return (await checked(['address'])).trim();
+}
+
 /**
  * `docker-compose up -d` (waiting until every container is healthy) with `env` for the compose
  * file's variables, e.g. `{ COMPOSE_PROFILES: 'amqp1', ... }` or the `--env-file` in `upArgs`.
