@@ -54,7 +54,7 @@ export async function createConsoleService(conf: Config, options: ConsoleService
       const reason = error instanceof Error ? error.message : String(error);
       const where = redactedUrl(url);
       svc.logger.warn({ tap: where, reason }, `cannot tap yet; retrying every ${RETRY_MS / 1000} s`);
-      pending.set(url, { reason: `${where}: ${reason}`, timer: setTimeout(() => void open(url), RETRY_MS) });
+      pending.set(url, { reason: `${where}: ${reason}`, timer: setTimeout(() => open(url).catch((err: unknown) => svc.logger.error({ err, tap: where }, 'cannot tap')), RETRY_MS) });
     }
   };
 

@@ -86,6 +86,8 @@ export class Service {
   readonly urls: { http?: string } = {};
 
   private state: State = 'new';
+  /** `[DEFAULT] log_file`: written synchronously, and left open after stop (a late log line must not throw). */
+  private readonly logFile?: ReturnType<typeof pino.destination>;
   private rpc?: Promise<Transport>;
   private notifications?: Promise<Transport>;
   private app?: HttpApp;
@@ -105,9 +107,9 @@ export class Service {
     registerAuthOptions(this.conf);
     this.conf.setDefault('DEFAULT', 'rpc_ping_enabled', true);
     const level = this.conf.get<string | null>('DEFAULT', 'log_level') ?? (this.conf.get<boolean>('DEFAULT', 'debug') ? 'debug' : undefined);
-    const logFile = this.conf.get<string | null>('DEFAULT', 'log_file');
-    this.logger =
-      options.logger ?? createLogger({ service: options.name, level: level ?? null, ...(logFile ? { destination: pino.destination({ dest: logFile, append: true, sync: true }) } : {}) });
+    const logFile = options.logger ? null : this.conf.get<string | null>('DEFAULT', 'log_file');
+    if (logFile) this.logFile = pino.destination({ dest: logFile, append: true, sync: true });
+    this.logger = options.logger ?? createLogger({ service: options.name, level: level ?? null, ...(this.logFile ? { destination: this.logFile } : {}) });
     this.metrics = new ServiceMetrics(options.name);
     this.health = new HealthChecks(options.name);
   }

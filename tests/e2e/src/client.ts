@@ -86,3 +86,13 @@ export class Cloud {
     return (await http('GET', `${this.urls.metering}/v2/events?${search}`)).body as Array<Record<string, any>>;
   }
 }
+
+/** A password login with project scope (keystone v3); throws unless identity answers 201. */
+export async function passwordLogin(identityUrl: string, user: string, password: string, project: string): Promise<{ token: string; projectId: string; userId: string; body: any }> {
+  const answer = await http('POST', `${identityUrl}/auth/tokens`, {
+    auth: { identity: { methods: ['password'], password: { user: { name: user, password, domain: { name: 'Default' } } } }, scope: { project: { name: project, domain: { name: 'Default' } } } },
+  });
+  const token = answer.headers.get('x-subject-token');
+  if (answer.status !== 201 || !token) throw new Error(`login of ${user} on ${project} answered ${answer.status}: ${JSON.stringify(answer.body)}`);
+  return { token, projectId: answer.body.token.project.id, userId: answer.body.token.user.id, body: answer.body };
+}

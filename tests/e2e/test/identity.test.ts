@@ -7,20 +7,14 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDevstack, type Devstack } from '@fjord/devstack';
-import { http, waitFor } from '../src/client.js';
+import { http, passwordLogin, waitFor } from '../src/client.js';
 import { OpenStackCli, openstackAvailable } from '../src/openstack-cli.js';
 
 let stack: Devstack;
 const cliPresent = await openstackAvailable();
 if (!cliPresent && process.env['CI'] === 'true') throw new Error('CI=true and the openstack client is missing: .ci/run installs python3-openstackclient');
 
-async function login(user: string, password: string, project: string): Promise<{ token: string; body: any }> {
-  const answer = await http('POST', `${stack.urls.identity}/auth/tokens`, {
-    auth: { identity: { methods: ['password'], password: { user: { name: user, password, domain: { name: 'Default' } } } }, scope: { project: { name: project, domain: { name: 'Default' } } } },
-  });
-  expect(answer.status).toBe(201);
-  return { token: answer.headers.get('x-subject-token')!, body: answer.body };
-}
+const login = (user: string, password: string, project: string) => passwordLogin(stack.urls.identity!, user, password, project);
 
 beforeAll(async () => {
   stack = await startDevstack({

@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDevstack, type Devstack } from '@fjord/devstack';
 import { TokenSigner, newAuditId } from '@fjord/identity';
-import { http, waitFor } from '../src/client.js';
+import { http, passwordLogin, waitFor } from '../src/client.js';
 
 const CIRROS = '70a599e0-31e7-49b7-b260-868f441e862b';
 const signingKey = randomBytes(32);
@@ -30,13 +30,9 @@ let server = '';
 let volume = '';
 
 async function login(user: string, password: string, project: string): Promise<{ token: string; projectId: string; userId: string }> {
-  const answer = await http('POST', `${stack.urls.identity}/auth/tokens`, {
-    auth: { identity: { methods: ['password'], password: { user: { name: user, password, domain: { name: 'Default' } } } }, scope: { project: { name: project, domain: { name: 'Default' } } } },
-  });
-  expect(answer.status, `login ${user}`).toBe(201);
-  const token = answer.headers.get('x-subject-token')!;
-  secrets.add(token);
-  return { token, projectId: answer.body.token.project.id, userId: answer.body.token.user.id };
+  const session = await passwordLogin(stack.urls.identity!, user, password, project);
+  secrets.add(session.token);
+  return session;
 }
 
 beforeAll(async () => {
