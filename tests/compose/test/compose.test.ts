@@ -61,23 +61,26 @@ describe.runIf(ready)('docker compose up: the hybrid deployment (RabbitMQ RPC, K
 
   it('shows the boot in the console: RPC through RabbitMQ\'s firehose, notifications from Kafka', async () => {
     type Arrow = { kind: string; from: string; to: string; label: string; via: string };
-    const arrows = await waitFor(
-      'the console to show the boot',
-      async () => ((await (await fetch(`${stack.urls.console}/api/arrows?request_id=${bootRequestId}`)).json()) as { arrows: Arrow[] }).arrows,
-      (found) => found.some((a) => a.label.startsWith('compute.instance.create.end')),
+    const expected = [
+      /^call api→scheduler call select_destinations v4\.0 \| nova · scheduler$/,
+      /^cast api→compute[12] cast build_and_run_instance v6\.0 \| nova · compute\.compute[12]$/,
+      /^cast volume→volume1@lvm cast create_volume v3\.0 \| cinder · volume\.volume1@lvm$/,
+      /^notification compute[12]→metering compute\.instance\.create\.end \(INFO\) \| kafka · notifications\.info$/,
+      /^notification volume1@lvm→metering volume\.attach\.end \(INFO\) \| kafka · notifications\.info$/,
+    ];
+    // The two taps report at their own pace: the firehose holds a new publisher's messages until
+    // the management API names its connection (its statistics come every 5 s), Kafka does not.
+    const drawn = await waitFor(
+      'the console to show the boot from both buses',
+      async () =>
+        ((await (await fetch(`${stack.urls.console}/api/arrows?request_id=${bootRequestId}`)).json()) as { arrows: Arrow[] }).arrows.map(
+          (a) => `${a.kind} ${a.from}→${a.to} ${a.label} | ${a.via}`,
+        ),
+      (found) => expected.every((pattern) => found.some((line) => pattern.test(line))),
       30_000,
       500,
     );
-    const drawn = arrows.map((a) => `${a.kind} ${a.from}→${a.to} ${a.label} | ${a.via}`);
-    expect(drawn).toEqual(
-      expect.arrayContaining([
-        'call api→scheduler call select_destinations v4.0 | nova · scheduler',
-        expect.stringMatching(/^cast api→compute[12] cast build_and_run_instance v6\.0 \| nova · compute\.compute[12]$/),
-        'cast volume→volume1@lvm cast create_volume v3.0 | cinder · volume.volume1@lvm',
-        expect.stringMatching(/^notification compute[12]→metering compute\.instance\.create\.end \(INFO\) \| kafka · notifications\.info$/),
-        'notification volume1@lvm→metering volume.attach.end (INFO) | kafka · notifications.info',
-      ]),
-    );
+    expect(drawn.length).toBeGreaterThanOrEqual(expected.length);
     // The page itself is served from the image.
     expect(await (await fetch(`${stack.urls.console}/`)).text()).toContain('<svg id="diagram"');
   });
