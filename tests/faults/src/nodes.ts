@@ -142,7 +142,8 @@ export async function nodesOfConnections(connectionNames: readonly string[], ind
         const member = nodes.find((n) => n.name === connection.node);
         if (connectionNames.includes(name) && member) found.set(name, member.index);
       }
-      return found;
+      // A member that has just started again answers before it knows the others' connections: ask the next one.
+      if (found.size > 0) return found;
     } catch {
       // that member is down: ask the next one
     }

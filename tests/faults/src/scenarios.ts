@@ -51,7 +51,8 @@ export async function brokerRestart(load: Load, how: 'stop-app' | 'kill'): Promi
 
 /** The member the client's sending connection is on, once the management API lists it. */
 async function clientNode(load: Load): Promise<number> {
-  const deadline = Date.now() + 15_000;
+  // The management API lists a connection once its statistics come (every 5 s), later on a loaded machine.
+  const deadline = Date.now() + 30_000;
   for (;;) {
     const names = await load.clientConnections().catch(() => []);
     const placed = await nodesOfConnections(names, CLUSTER_MEMBERS);
