@@ -85,6 +85,8 @@ export async function startDevstack(options: DevstackOptions = {}): Promise<Devs
   // Identity starts last (its catalog lists the others), but the others must know where it will be.
   const identityPort = keystone ? (standard ? 5000 : await freePort()) : 0;
   const authUrl = `http://127.0.0.1:${identityPort}/v3`;
+  // The console stays open on 127.0.0.1 (a browser has no token to send); identity checks its own tokens.
+  const checksTokens = (app: AppName) => keystone && app !== 'identity' && app !== 'console';
 
   const config = (app: AppName, values: Record<string, Record<string, unknown>>): Config => {
     const common = {
@@ -99,12 +101,11 @@ export async function startDevstack(options: DevstackOptions = {}): Promise<Devs
       oslo_messaging_notifications: { transport_url: `memory:///${vhost}notifications`, driver: ['messagingv2'] },
       // In memory, the compute project's services must still share one database (as on disk).
       database: options.inMemoryDatabases && app !== 'console' ? { connection: `pglite://memory/${vhost}${PROJECT_OF[app]}` } : {},
-      // The console stays open on 127.0.0.1 (a browser has no token to send); identity checks its own tokens.
-      ...(keystone && app !== 'identity' && app !== 'console'
+      ...(checksTokens(app)
         ? { keystone_authtoken: { auth_url: authUrl, username: 'fjord-service', password: credentials!.service, project_name: 'service' } }
         : {}),
     };
-    if (keystone && app !== 'identity' && app !== 'console') merged['DEFAULT'] = { ...merged['DEFAULT'], auth_strategy: 'keystone' };
+    if (checksTokens(app)) merged['DEFAULT'] = { ...merged['DEFAULT'], auth_strategy: 'keystone' };
     for (const [group, groupValues] of Object.entries(options.overrides?.[app] ?? {})) merged[group] = { ...merged[group], ...groupValues };
     // Only these values: a developer's OS_* variables must not leak into the embedded stack.
     return loadServiceConfig({ env: {}, values: merged });
@@ -176,8 +177,8 @@ export async function startDevstack(options: DevstackOptions = {}): Promise<Devs
   }
 }
 
-/** A port free now (the identity service's, which the others must know before it starts). */
-function freePort(): Promise<number> {
+/** A port free now (the identity service's, which the others must know before it starts; tests' processes). */
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once('error', reject);

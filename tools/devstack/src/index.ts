@@ -1,2 +1,2 @@
-export { startDevstack } from './devstack.js';
+export { freePort, startDevstack } from './devstack.js';
 export type { Devstack, DevstackOptions, AppName } from './devstack.js';
