@@ -67,11 +67,9 @@ export function readKafkaSettings(conf: Config, url: TransportURL): KafkaSetting
   const protocol = get<string>('security_protocol');
   const usesSasl = protocol === 'SASL_PLAINTEXT' || protocol === 'SASL_SSL';
   const usesTls = protocol === 'SSL' || protocol === 'SASL_SSL';
-  const hosts = url.hosts.filter((host) => host.hostname !== undefined);
-  const brokers = hosts.length === 0 ? [`localhost:${DEFAULT_PORT}`] : hosts.map((h) => `${bracket(h.hostname as string)}:${h.port ?? DEFAULT_PORT}`);
   return {
-    brokers,
-    virtualHost: url.virtualHost === undefined || url.virtualHost === '' ? undefined : url.virtualHost,
+    brokers: kafkaBrokers(url),
+    virtualHost: kafkaVirtualHost(url),
     sasl: usesSasl ? saslSettings(get<string>('sasl_mechanism'), url) : undefined,
     tls: usesTls ? tlsFiles(get) : undefined,
     producer: {
@@ -88,6 +86,17 @@ export function readKafkaSettings(conf: Config, url: TransportURL): KafkaSetting
       offsetReset: get<OffsetReset>('auto_offset_reset'),
     },
   };
+}
+
+/** The URL's hosts as kafkajs brokers (`host:9092`); no host: localhost. */
+export function kafkaBrokers(url: TransportURL): string[] {
+  const hosts = url.hosts.filter((host) => host.hostname !== undefined);
+  return hosts.length === 0 ? [`localhost:${DEFAULT_PORT}`] : hosts.map((h) => `${bracket(h.hostname as string)}:${h.port ?? DEFAULT_PORT}`);
+}
+
+/** The URL's virtual host, appended to every topic; '' and none are no virtual host. */
+export function kafkaVirtualHost(url: TransportURL): string | undefined {
+  return url.virtualHost === undefined || url.virtualHost === '' ? undefined : url.virtualHost;
 }
 
 /** Topic of a notification: oslo's `concat('.', [topic, vhost])` (the priority is already in it). */

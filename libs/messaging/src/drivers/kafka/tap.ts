@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel } from 'kafkajs';
 import type { PublishTap } from '../memory/broker.js';
 import { TransportURL } from '../../transport/url.js';
-import { topicName } from './settings.js';
+import { kafkaBrokers, kafkaVirtualHost, topicName } from './settings.js';
 
 export interface KafkaTapOptions {
   /** `kafka://host:9092[,host2:9092]/[vhost]` (plaintext: SASL and TLS are not supported by the tap). */
@@ -29,9 +29,8 @@ const PRIORITIES = ['audit', 'debug', 'info', 'warn', 'error', 'critical', 'samp
 
 export async function tapKafkaNotifications(options: KafkaTapOptions, listener: PublishTap): Promise<KafkaTap> {
   const url = TransportURL.parse(options.url);
-  const brokers = url.hosts.length === 0 ? ['localhost:9092'] : url.hosts.map((h) => `${h.hostname?.includes(':') ? `[${h.hostname}]` : (h.hostname ?? 'localhost')}:${h.port ?? 9092}`);
-  const kafka = new Kafka({ clientId: `fjord-tap-${process.pid}`, brokers, logLevel: logLevel.NOTHING });
-  const wanted = new Set((options.topics ?? ['notifications']).flatMap((topic) => PRIORITIES.map((priority) => topicName(`${topic}.${priority}`, url.virtualHost || undefined))));
+  const kafka = new Kafka({ clientId: `fjord-tap-${process.pid}`, brokers: kafkaBrokers(url), logLevel: logLevel.NOTHING });
+  const wanted = new Set((options.topics ?? ['notifications']).flatMap((topic) => PRIORITIES.map((priority) => topicName(`${topic}.${priority}`, kafkaVirtualHost(url)))));
   // Only topics that exist: subscribing to the others would create them, and a tap changes nothing.
   const admin = kafka.admin();
   await admin.connect();
