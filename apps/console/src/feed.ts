@@ -5,7 +5,7 @@
  * publish; the feed only queues there and reads the messages on the next turn of the event
  * loop, so a tapped service waits for nothing.
  */
-import { describeMessage } from '@fjord/messaging';
+import { describeMessage, type MessageView } from '@fjord/messaging';
 import type { TappedPublish } from '@fjord/messaging/drivers/memory';
 import type { RestHop } from '@fjord/service-kit';
 import { ArrowReader, compareLanes, wireMessage, type Arrow, type ArrowKind, type WireMessage } from './arrows.js';
@@ -45,7 +45,8 @@ export class BusFeed {
   private readonly history: number;
   private readonly reader = new ArrowReader();
   private readonly arrows: FeedArrow[] = [];
-  private readonly wires = new Map<number, WireMessage>();
+  /** What a click needs to draw the message as it was on the wire: read only then, not on every publish. */
+  private readonly wires = new Map<number, { publish: TappedPublish; view: MessageView }>();
   private readonly tallies = new Map<string, Tally>();
   private readonly subscribers = new Set<(arrow: FeedArrow) => void>();
   private readonly laneSet = new Set<string>();
@@ -93,8 +94,8 @@ export class BusFeed {
     const first = this.arrows[0]?.seq ?? 1;
     const arrow = this.arrows[seq - first];
     if (!arrow || arrow.seq !== seq) return undefined;
-    const wire = this.wires.get(seq);
-    return wire ? { arrow, wire } : { arrow };
+    const kept = this.wires.get(seq);
+    return kept ? { arrow, wire: wireMessage(kept.publish, kept.view) } : { arrow };
   }
 
   counters(): Counter[] {
@@ -122,7 +123,7 @@ export class BusFeed {
       const view = describeMessage(publish.exchange, publish.routingKey, publish.body);
       if (view.kind === 'unknown') this.unreadable++;
       const arrow = this.reader.fromPublish(publish, view);
-      if (arrow) this.add(arrow, wireMessage(publish, view));
+      if (arrow) this.add(arrow, { publish, view });
     }
   }
 
@@ -131,7 +132,7 @@ export class BusFeed {
     this.pending.push(item);
   }
 
-  private add(arrow: Arrow, wire?: WireMessage): void {
+  private add(arrow: Arrow, wire?: { publish: TappedPublish; view: MessageView }): void {
     const kept: FeedArrow = { ...arrow, seq: ++this.seq, wire: wire !== undefined };
     this.arrows.push(kept);
     if (wire) this.wires.set(kept.seq, wire);

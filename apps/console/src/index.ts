@@ -7,5 +7,5 @@ export { BusFeed, ofRequest } from './feed.js';
 export type { FeedArrow, Counter, BusFeedOptions } from './feed.js';
 export { ArrowReader, compareLanes, laneOfClient, normalizePath, wireMessage } from './arrows.js';
 export type { Arrow, ArrowKind, WireMessage } from './arrows.js';
-export { tapBus, tapRestCalls, TapConfigurationError } from './taps.js';
+export { tapBus, tapRestCalls, TapConfigurationError, UntappableTransport } from './taps.js';
 export type { Tap, BusTapOptions } from './taps.js';

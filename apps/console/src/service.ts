@@ -7,7 +7,7 @@ import { Service, type ServiceLogger } from '@fjord/service-kit';
 import { BusFeed } from './feed.js';
 import { readConsoleSettings, registerConsoleOptions } from './options.js';
 import { registerConsoleRoutes } from './routes.js';
-import { TAPPABLE_TRANSPORTS, TapConfigurationError, tapBus, tapRestCalls, type Tap } from './taps.js';
+import { TapConfigurationError, UntappableTransport, tapBus, tapRestCalls, type Tap } from './taps.js';
 
 const RETRY_MS = 5_000;
 
@@ -51,6 +51,11 @@ export async function createConsoleService(conf: Config, options: ConsoleService
       svc.logger.info({ tap: tap.name }, 'tapping');
     } catch (error) {
       if (error instanceof TapConfigurationError) throw error;
+      if (error instanceof UntappableTransport) {
+        untappable.push(error.message);
+        svc.logger.warn({ tap: redactedUrl(url) }, 'the console cannot tap this transport; its messages will not show');
+        return;
+      }
       const reason = error instanceof Error ? error.message : String(error);
       const where = redactedUrl(url);
       svc.logger.warn({ tap: where, reason }, `cannot tap yet; retrying every ${RETRY_MS / 1000} s`);
@@ -59,15 +64,7 @@ export async function createConsoleService(conf: Config, options: ConsoleService
   };
 
   svc.onStart(async () => {
-    for (const url of settings.tapUrls) {
-      const transport = url.split(':')[0]?.toLowerCase() ?? '';
-      if (TAPPABLE_TRANSPORTS.includes(transport)) {
-        await open(url);
-        continue;
-      }
-      untappable.push(`${redactedUrl(url)} (not tapped: the console taps ${TAPPABLE_TRANSPORTS.join(', ')})`);
-      svc.logger.warn({ tap: redactedUrl(url) }, `the console cannot tap ${transport}://; its messages will not show`);
-    }
+    for (const url of settings.tapUrls) await open(url);
     if (settings.tapRest) taps.push(tapRestCalls(feed));
   });
   svc.onStop(async () => {

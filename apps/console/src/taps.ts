@@ -18,6 +18,9 @@ import type { BusFeed } from './feed.js';
 /** A tap that cannot work as configured (retrying would not help), as opposed to a bus not reachable yet. */
 export class TapConfigurationError extends Error {}
 
+/** A bus of a transport no tap can read (amqp://): worth naming, not an error. */
+export class UntappableTransport extends Error {}
+
 export interface Tap {
   /** What it taps, without credentials: shown by /healthz and the page. */
   name: string;
@@ -69,7 +72,7 @@ export async function tapBus(feed: BusFeed, transportUrl: string, options: BusTa
       return { name: `${where} (${tap.topics.join(', ')})`, close: () => tap.close() };
     }
     default:
-      throw new TapConfigurationError(`the console cannot tap ${url.transport}:// yet (it taps memory://, rabbit:// and kafka://)`);
+      throw new UntappableTransport(`${where} (not tapped: the console taps ${TAPPABLE_TRANSPORTS.join(', ')})`);
   }
 }
 
