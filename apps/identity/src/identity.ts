@@ -144,8 +144,9 @@ export class IdentityManager {
     if (!caller.roles.some((role) => role.name === 'admin')) throw new Forbidden('You are not authorized to perform the requested action: admin required.');
   }
 
-  /** Validating someone else's token is for services and admins; anyone may check their own. */
-  requireValidator(caller: Validated, subjectToken: string, callerToken: string): void {
+  /** Validating or revoking someone else's token is for services and admins; anyone may handle their own. 401 without a valid caller token. */
+  async requireSubjectAccess(callerToken: string | undefined, subjectToken: string): Promise<void> {
+    const caller = await this.caller(callerToken);
     if (subjectToken === callerToken) return;
     if (!caller.roles.some((role) => role.name === 'admin' || role.name === 'service')) throw new Forbidden('You are not authorized to perform the requested action: identity:validate_token.');
   }

@@ -44,18 +44,14 @@ export function registerTokenRoutes(app: HttpApp, identity: IdentityManager): vo
   });
 
   app.get('/v3/auth/tokens', { schema: { tags: ['tokens'], summary: 'Validate a token (for services)', headers: SubjectHeaders, querystring: NoCatalog } }, async (request, reply) => {
-    const callerToken = request.headers['x-auth-token'];
-    const caller = await identity.caller(callerToken);
     const subject = request.headers['x-subject-token'];
-    identity.requireValidator(caller, subject, callerToken as string);
+    await identity.requireSubjectAccess(request.headers['x-auth-token'], subject);
     const validated = await identity.validate(subject);
     return reply.header('x-subject-token', subject).send(identity.validatedBody(validated, request.query.nocatalog === undefined));
   });
 
   app.delete('/v3/auth/tokens', { schema: { tags: ['tokens'], summary: 'Revoke a token', headers: SubjectHeaders } }, async (request, reply) => {
-    const callerToken = request.headers['x-auth-token'];
-    const caller = await identity.caller(callerToken);
-    identity.requireValidator(caller, request.headers['x-subject-token'], callerToken as string);
+    await identity.requireSubjectAccess(request.headers['x-auth-token'], request.headers['x-subject-token']);
     await identity.revoke(request.headers['x-subject-token']);
     return reply.status(204).send();
   });
