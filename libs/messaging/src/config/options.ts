@@ -12,6 +12,7 @@ export const NOTIFICATIONS_GROUP = 'oslo_messaging_notifications';
 export const RABBIT_GROUP = 'oslo_messaging_rabbit';
 export const KAFKA_GROUP = 'oslo_messaging_kafka';
 export const AMQP1_GROUP = 'oslo_messaging_amqp';
+export const MATCHMAKER_REDIS_GROUP = 'matchmaker_redis';
 
 type Extras = Omit<OptionSpec, 'name' | 'type' | 'default' | 'help'>;
 
@@ -175,4 +176,38 @@ export const AMQP1_OPTIONS: readonly OptionSpec[] = [
   multi('pre_settled', ['rpc-cast', 'rpc-reply'], 'Message kinds sent pre-settled (no acknowledgement).', {
     choices: ['rpc-call', 'rpc-reply', 'rpc-cast', 'notify'],
   }),
+];
+
+/**
+ * [DEFAULT] options of the zmq:// driver (oslo.messaging's impl_zmq, removed in 9.0), registered
+ * by it. Defaults follow the ZeroMQ deployment guide: the dummy matchmaker, no proxy, no PUB/SUB.
+ */
+export const ZMQ_OPTIONS: readonly OptionSpec[] = [
+  str('rpc_zmq_host', hostname(), 'Name or IP address of this node that peers can reach: listeners register <rpc_zmq_host>:<port>.'),
+  str('rpc_zmq_matchmaker', 'dummy', 'Matchmaker of a zmq:// URL without hosts: dummy (this process only) or redis ([matchmaker_redis]).', {
+    choices: ['dummy', 'redis'],
+  }),
+  str('rpc_zmq_bind_address', '*', 'Where listeners bind: * (every address), an IP address or a network interface.'),
+  int('rpc_zmq_min_port', 49153, 'Lowest port a listener binds.', { min: 1, max: 65535 }),
+  int('rpc_zmq_max_port', 65536, 'Ports a listener binds are below this one.', { min: 2, max: 65536 }),
+  int('rpc_zmq_bind_port_retries', 100, 'Random ports a listener tries before it fails with "ports range exceeded".', { min: 1 }),
+  bool('use_router_proxy', false, 'Send through oslo-messaging-zmq-proxy instead of straight to listeners (not implemented yet).'),
+  bool('use_pub_sub', false, "Fan out over the proxy's PUB/SUB (not implemented yet: fanout goes to each listener over DEALER/ROUTER)."),
+  str('rpc_zmq_ipc_dir', '/var/run/openstack', 'Directory of ipc:// sockets (the proxy; direct mode uses none).'),
+  int('zmq_target_expire', 120, "Seconds a listener's matchmaker record lives without a refresh (<= 0: forever)."),
+  int('zmq_target_update', 40, "Seconds between refreshes of a listener's records (never more than a third of zmq_target_expire).", { min: 1 }),
+  float('zmq_connect_timeout', 3, 'Fjord only: seconds a send waits for a connection to one listener before it tries the next.', { min: 0.01 }),
+];
+
+/** [matchmaker_redis]: the Redis matchmaker of the zmq:// driver. */
+export const MATCHMAKER_REDIS_OPTIONS: readonly OptionSpec[] = [
+  str('host', '127.0.0.1', 'Host of the Redis server.'),
+  int('port', 6379, 'Port of the Redis server.', { min: 1, max: 65535 }),
+  str('password', '', 'Password of the Redis server.', { secret: true }),
+  list('sentinel_hosts', [], 'Redis Sentinels as host:port; when set, they name the master of sentinel_group_name.'),
+  str('sentinel_group_name', 'oslo-messaging-zeromq', 'Name of the master the Sentinels monitor.'),
+  int('wait_timeout', 2000, 'Longest pause in ms between two lookups of a topic nobody serves, and between reconnections.', { min: 1 }),
+  int('check_timeout', 20000, 'Milliseconds a cast keeps looking up a topic nobody serves before it fails (a call: its timeout).', { min: 0 }),
+  int('socket_timeout', 10000, 'Milliseconds a connection to Redis or one command may take.', { min: 1 }),
+  str('key_prefix', 'fjord-zmq', 'Fjord only: prefix of every matchmaker key, so deployments or test runs can share one Redis.'),
 ];

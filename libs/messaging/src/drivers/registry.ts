@@ -1,6 +1,6 @@
 /**
  * Drivers registered by URL scheme (as moleculer's transporter registry does). Built-in drivers
- * are loaded lazily with a dynamic import, so an app pulls in amqplib, rhea or kafkajs only when
+ * are loaded lazily with a dynamic import, so an app pulls in amqplib, rhea, kafkajs or zeromq only when
  * a URL names their scheme.
  */
 import { DriverLoadFailure, InvalidArgument } from '../errors.js';
@@ -17,6 +17,7 @@ const builtins: Record<string, DriverLoader> = {
   kombu: async () => (await import('./rabbit/index.js')).rabbitDriver,
   kafka: async () => (await import('./kafka/index.js')).kafkaDriver,
   amqp: async () => (await import('./amqp1/index.js')).amqp1Driver,
+  zmq: async () => (await import('./zmq/index.js')).zmqDriver,
 };
 
 /** Register (or replace) the driver for a URL scheme. */

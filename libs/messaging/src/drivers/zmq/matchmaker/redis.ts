@@ -1,0 +1,116 @@
+/**
+ * The Redis matchmaker (oslo's MatchmakerRedis) on ioredis. Each key is a sorted set under
+ * `[matchmaker_redis] key_prefix`: member `host:port`, score the time (Redis's own clock, so
+ * hosts' clocks never matter) at which that record expires. Lookups read only unexpired members,
+ * so one dead listener drops out after zmq_target_expire while live ones keep refreshing theirs;
+ * a key nobody refreshes expires as a whole.
+ */
+import { Redis, type RedisOptions } from 'ioredis';
+import { MessageDeliveryFailure, TransportClosed } from '../../../errors.js';
+import type { RedisSettings } from '../settings.js';
+import type { Matchmaker } from './index.js';
+
+/** Redis time in ms; records scored by expiry; the key lives as long as its longest record. */
+const REGISTER = `
+if redis.replicate_commands then redis.replicate_commands() end
+local t = redis.call('TIME')
+local now = t[1] * 1000 + math.floor(t[2] / 1000)
+local ttl = tonumber(ARGV[2])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
+if ttl > 0 then
+  redis.call('ZADD', KEYS[1], now + ttl, ARGV[1])
+else
+  redis.call('ZADD', KEYS[1], '+inf', ARGV[1])
+end
+if redis.call('ZCOUNT', KEYS[1], '+inf', '+inf') > 0 then
+  redis.call('PERSIST', KEYS[1])
+else
+  local last = redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')
+  redis.call('PEXPIREAT', KEYS[1], last[2])
+end
+return 1`;
+
+const LOOKUP = `
+local t = redis.call('TIME')
+local now = t[1] * 1000 + math.floor(t[2] / 1000)
+return redis.call('ZRANGEBYSCORE', KEYS[1], '(' .. string.format('%d', now), '+inf')`;
+
+interface Scripts {
+  fjordZmqRegister(key: string, address: string, ttlMs: number): Promise<unknown>;
+  fjordZmqLookup(key: string): Promise<string[]>;
+}
+
+export class RedisMatchmaker implements Matchmaker {
+  private readonly client: Redis & Scripts;
+  /** Why the last connection attempt failed: ioredis fails the command first, then says why. */
+  private lastError: string | undefined;
+  private closed = false;
+
+  constructor(
+    private readonly settings: RedisSettings,
+    private readonly prefix: string,
+    readonly description: string,
+  ) {
+    const reconnect = (times: number) => Math.min(50 * 2 ** Math.min(times, 10), settings.reconnectMaxMs);
+    const where: RedisOptions = settings.server
+      ? { host: settings.server.host, port: settings.server.port }
+      : { sentinels: settings.sentinels, name: settings.sentinelGroup, sentinelRetryStrategy: reconnect };
+    this.client = new Redis({
+      ...where,
+      ...(settings.username ? { username: settings.username } : {}),
+      ...(settings.password ? { password: settings.password } : {}),
+      lazyConnect: true,
+      connectTimeout: settings.socketTimeoutMs,
+      commandTimeout: settings.socketTimeoutMs,
+      // A command fails as soon as a connection attempt does; callers decide whether to retry.
+      maxRetriesPerRequest: 0,
+      retryStrategy: reconnect,
+    }) as Redis & Scripts;
+    this.client.on('error', (err: Error) => (this.lastError = err.message));
+    this.client.on('ready', () => (this.lastError = undefined));
+    this.client.defineCommand('fjordZmqRegister', { numberOfKeys: 1, lua: REGISTER });
+    this.client.defineCommand('fjordZmqLookup', { numberOfKeys: 1, lua: LOOKUP });
+  }
+
+  register(key: string, address: string, ttlSeconds: number): Promise<void> {
+    const ttlMs = ttlSeconds > 0 ? Math.round(ttlSeconds * 1000) : 0;
+    return this.run(`register ${address} under "${key}"`, async () => void (await this.client.fjordZmqRegister(this.name(key), address, ttlMs)));
+  }
+
+  unregister(key: string, address: string): Promise<void> {
+    return this.run(`unregister ${address} from "${key}"`, async () => void (await this.client.zrem(this.name(key), address)));
+  }
+
+  lookup(key: string): Promise<string[]> {
+    return this.run(`look up "${key}"`, () => this.client.fjordZmqLookup(this.name(key)));
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.client.disconnect();
+  }
+
+  private name(key: string): string {
+    return `${this.prefix}:${key}`;
+  }
+
+  private async run<T>(what: string, command: () => Promise<T>): Promise<T> {
+    if (this.closed) throw new TransportClosed(`the zmq:// matchmaker (${this.description}) is closed`);
+    try {
+      return await command();
+    } catch (err) {
+      await new Promise((resolve) => setImmediate(resolve));
+      const message = (err as Error).message;
+      const lostConnection = (err as Error).name === 'MaxRetriesPerRequestError' || /Connection is closed|Stream isn't writeable/.test(message);
+      const reason = lostConnection && this.lastError ? `unreachable (${this.lastError})` : message;
+      // No cause attached: ioredis errors carry the failed command, and AUTH's has the password.
+      throw new MessageDeliveryFailure(`The zmq:// matchmaker (${this.description}) could not ${what}: ${this.scrub(reason)}`);
+    }
+  }
+
+  private scrub(text: string): string {
+    const password = this.settings.password;
+    return password ? text.split(password).join('****') : text;
+  }
+}

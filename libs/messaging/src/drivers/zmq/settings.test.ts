@@ -1,0 +1,96 @@
+import { hostname } from 'node:os';
+import { describe, expect, it } from 'vitest';
+import { Config } from '../../config/config.js';
+import { ConfigurationError, InvalidTransportURL, NotSupportedByDriver } from '../../errors.js';
+import { getRpcTransport } from '../../transport/transport.js';
+import { TransportURL } from '../../transport/url.js';
+import { zmqDriver } from './index.js';
+import { describeMatchmaker, readZmqSettings } from './settings.js';
+
+function settings(url: string, values: Record<string, Record<string, unknown>> = {}) {
+  const conf = new Config({ env: {}, values });
+  zmqDriver.registerOptions?.(conf);
+  return readZmqSettings(conf, TransportURL.parse(url));
+}
+
+describe('[DEFAULT] rpc_zmq_*, [matchmaker_redis] and the zmq:// URL', () => {
+  it("has the deployment guide's defaults", () => {
+    const s = settings('zmq://');
+    expect(s).toMatchObject({
+      host: hostname(),
+      bindAddress: '*',
+      ports: { min: 49153, max: 65536, retries: 100 },
+      targetExpire: 120,
+      refreshMs: 40_000,
+      refreshLoweredFrom: undefined,
+      connectTimeoutMs: 3000,
+      matchmaker: 'dummy',
+      redis: undefined,
+      keyPrefix: 'fjord-zmq',
+      lookup: { maxPauseMs: 2000, castGiveUpMs: 20_000 },
+    });
+  });
+
+  it('takes Redis from the URL as oslo did: one host is the server, several are Sentinels', () => {
+    expect(settings('zmq://:pw@10.0.0.5:6380').redis).toMatchObject({ server: { host: '10.0.0.5', port: 6380 }, sentinels: [], password: 'pw' });
+    expect(settings('zmq://r1').redis?.server).toEqual({ host: 'r1', port: 6379 });
+    const sentinels = settings('zmq://s1,s2:26380', { matchmaker_redis: { sentinel_group_name: 'mymaster' } });
+    expect(sentinels).toMatchObject({ matchmaker: 'redis', redis: { server: undefined, sentinels: [{ host: 's1', port: 26379 }, { host: 's2', port: 26380 }], sentinelGroup: 'mymaster' } });
+    expect(describeMatchmaker(sentinels)).toBe('redis via sentinels s1:26379, s2:26380 (master "mymaster")');
+  });
+
+  it('names the matchmaker in the scheme, or takes rpc_zmq_matchmaker and [matchmaker_redis] for a URL without hosts', () => {
+    expect(settings('zmq+dummy://').matchmaker).toBe('dummy');
+    const redis = settings('zmq+redis://', { matchmaker_redis: { host: 'cache', port: 7000, password: 'secret' } });
+    expect(redis.redis).toMatchObject({ server: { host: 'cache', port: 7000 }, password: 'secret' });
+    expect(describeMatchmaker(redis)).toBe('redis at cache:7000');
+    expect(settings('zmq://', { DEFAULT: { rpc_zmq_matchmaker: 'redis' } }).redis?.server).toEqual({ host: '127.0.0.1', port: 6379 });
+    expect(settings('zmq://', { DEFAULT: { rpc_zmq_matchmaker: 'redis' }, matchmaker_redis: { sentinel_hosts: ['a:1', 'b'] } }).redis?.sentinels).toEqual([
+      { host: 'a', port: 1 },
+      { host: 'b', port: 26379 },
+    ]);
+  });
+
+  it('refreshes records at least three times per expiry, and warns when zmq_target_update says otherwise', () => {
+    expect(settings('zmq://', { DEFAULT: { zmq_target_expire: 2 } })).toMatchObject({ refreshMs: 666, refreshLoweredFrom: 40 });
+    expect(settings('zmq://', { DEFAULT: { zmq_target_expire: 0, zmq_target_update: 5 } })).toMatchObject({ refreshMs: 5000, refreshLoweredFrom: undefined });
+  });
+
+  it('names the bad part of a URL, without its password', () => {
+    const bad = (url: string, message: RegExp) => {
+      expect(() => settings(url)).toThrow(InvalidTransportURL);
+      expect(() => settings(url)).toThrow(message);
+      expect(() => settings(url)).not.toThrow(/hunter2/);
+    };
+    bad('zmq+etcd://:hunter2@h', /unknown matchmaker "etcd" in the scheme \(known: zmq\+dummy, zmq\+redis\)/);
+    bad('zmq+dummy://:hunter2@h:6379', /the dummy matchmaker takes no hosts/);
+    bad('zmq://:hunter2@h/vhost', /the zmq driver has no virtual hosts \(got "\/vhost"\)/);
+  });
+
+  it('names the bad option', () => {
+    const bad = (values: Record<string, Record<string, unknown>>, type: new (...a: never[]) => Error, message: RegExp) => {
+      expect(() => settings('zmq://', values)).toThrow(type);
+      expect(() => settings('zmq://', values)).toThrow(message);
+    };
+    bad({ DEFAULT: { rpc_zmq_min_port: 6000, rpc_zmq_max_port: 6000 } }, ConfigurationError, /\[DEFAULT\] rpc_zmq_min_port: 6000 must be below rpc_zmq_max_port \(6000\)/);
+    bad({ DEFAULT: { rpc_zmq_max_port: 70000 } }, ConfigurationError, /rpc_zmq_max_port/);
+    bad({ DEFAULT: { rpc_zmq_matchmaker: 'etcd' } }, ConfigurationError, /rpc_zmq_matchmaker/);
+    bad({ DEFAULT: { rpc_zmq_host: 'my host' } }, ConfigurationError, /\[DEFAULT\] rpc_zmq_host: "my host" is not a host name/);
+    bad({ DEFAULT: { rpc_zmq_bind_address: 'tcp://*' } }, ConfigurationError, /\[DEFAULT\] rpc_zmq_bind_address/);
+    bad({ DEFAULT: { use_router_proxy: true } }, NotSupportedByDriver, /use_router_proxy = true: the zmq:\/\/ router proxy .* not implemented yet/);
+    bad({ DEFAULT: { use_pub_sub: true } }, NotSupportedByDriver, /use_pub_sub = true/);
+    bad({ DEFAULT: { rpc_zmq_matchmaker: 'redis' }, matchmaker_redis: { sentinel_hosts: ['a:b'] } }, ConfigurationError, /\[matchmaker_redis\] sentinel_hosts: "a:b" is not host:port/);
+    bad({ matchmaker_redis: { key_prefix: 'a b' } }, ConfigurationError, /\[matchmaker_redis\] key_prefix/);
+  });
+
+  it('sets [matchmaker_redis] from URL query keys and refuses unknown ones, never showing a password', async () => {
+    const conf = new Config({ env: {} });
+    await expect(getRpcTransport(conf, 'zmq://:hunter2@127.0.0.1:6379?nope=1')).rejects.toThrow(/unknown option "nope" \(not in \[matchmaker_redis\]\)/);
+    await expect(getRpcTransport(conf, 'zmq://127.0.0.1:6379?password=hunter2&port=x')).rejects.toThrow(InvalidTransportURL);
+    await expect(getRpcTransport(conf, 'zmq://127.0.0.1:6379?password=hunter2&port=x')).rejects.not.toThrow(/hunter2/);
+    const transport = await getRpcTransport(conf, 'zmq+dummy://?key_prefix=from-url');
+    expect(transport.conf.get('matchmaker_redis', 'key_prefix')).toBe('from-url');
+    expect(transport.driver.capabilities).toEqual({ rpc: true, notifications: false, requeue: false, pools: false });
+    await transport.cleanup();
+  });
+});

@@ -1,0 +1,44 @@
+import { describe, expect, it } from 'vitest';
+import { MalformedMessage } from '../../errors.js';
+import { FRAME_COUNT, PROTOCOL, decodeBody, decodeFrames, encodeFrames, replyBody, requestBody } from './wire.js';
+
+const frames = (...parts: string[]) => parts.map((p) => Buffer.from(p));
+
+describe('zmq:// frames', () => {
+  it('carries a call as seven frames whose body is the oslo 2.0 envelope', () => {
+    const body = requestBody({ method: 'echo', args: { v: 'é' }, version: '1.2' }, { request_id: 'req-1' }, 'a'.repeat(32), true, 4);
+    const encoded = encodeFrames({ kind: 'call', target: '10.0.0.1:50000', replyTo: 'client/1', msgId: 'a'.repeat(32), body });
+    expect(encoded).toHaveLength(FRAME_COUNT);
+    expect(encoded.slice(0, 6).map(String)).toEqual(['', PROTOCOL, 'call', '10.0.0.1:50000', 'client/1', 'a'.repeat(32)]);
+    expect(JSON.parse(String(encoded[6]))).toHaveProperty(['oslo.version'], '2.0');
+    const decoded = decodeFrames(encoded);
+    expect(decoded).toMatchObject({ kind: 'call', target: '10.0.0.1:50000', replyTo: 'client/1', msgId: 'a'.repeat(32) });
+    expect(decodeBody(decoded.body)).toEqual({
+      method: 'echo',
+      args: { v: 'é' },
+      version: '1.2',
+      _msg_id: 'a'.repeat(32),
+      _timeout: 4,
+      _unique_id: 'a'.repeat(32),
+      _context_request_id: 'req-1',
+    });
+  });
+
+  it('carries a reply as result, failure and ending, as the amqp drivers do', () => {
+    expect(decodeBody(replyBody({ result: [1] }, 'm1'))).toEqual({ result: [1], failure: null, ending: true, _msg_id: 'm1' });
+  });
+
+  it('names what is wrong with a malformed message', () => {
+    const bad = (parts: Buffer[], message: RegExp) => {
+      expect(() => decodeFrames(parts)).toThrow(MalformedMessage);
+      expect(() => decodeFrames(parts)).toThrow(message);
+    };
+    bad(frames('garbage'), /expected 7 frames after the routing id, got 1/);
+    bad(frames('x', PROTOCOL, 'cast', 't', '', 'id', '{}'), /frame 0 must be the empty delimiter/);
+    bad(frames('', 'zmq/9', 'cast', 't', '', 'id', '{}'), /unknown protocol "zmq\/9"/);
+    bad(frames('', PROTOCOL, 'bogus', 't', '', 'id', '{}'), /unknown message kind "bogus"/);
+    bad(frames('', PROTOCOL, 'cast', 't', '', '', '{}'), /message id/);
+    bad(frames('', PROTOCOL, 'call', 't', '', 'id', '{}'), /a call needs a reply-to routing id/);
+    expect(() => decodeBody(Buffer.from('{not json'))).toThrow(MalformedMessage);
+  });
+});
