@@ -1,5 +1,5 @@
 /**
- * What the broker-backed driver suites share: a TCP reachability probe, a logger that records,
+ * What the broker-backed driver suites share: TCP and Redis reachability probes, a logger that records,
  * names unique to a test, and waiting for a condition.
  */
 import { randomUUID } from 'node:crypto';
@@ -15,6 +15,28 @@ export function reachable(host: string, port: number, timeoutMs = 1000): Promise
     };
     socket.setTimeout(timeoutMs, () => done(false));
     socket.once('connect', () => done(true));
+    socket.once('error', () => done(false));
+  });
+}
+
+/**
+ * true when a Redis server answers PING on host:port (a server that wants a password answers
+ * NOAUTH: it is there too).
+ */
+export function redisAnswers(host: string, port: number, timeoutMs = 1000): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = tcpConnect({ host, port });
+    let reply = '';
+    const done = (ok: boolean) => {
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.setTimeout(timeoutMs, () => done(false));
+    socket.once('connect', () => socket.write('PING\r\n'));
+    socket.on('data', (chunk) => {
+      reply += chunk.toString('latin1');
+      if (reply.includes('\r\n')) done(reply.startsWith('+PONG') || reply.startsWith('-NOAUTH'));
+    });
     socket.once('error', () => done(false));
   });
 }

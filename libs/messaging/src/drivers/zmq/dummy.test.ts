@@ -1,0 +1,68 @@
+/**
+ * zmq:// with the dummy matchmaker: real ROUTER/DEALER sockets on loopback, records in one map
+ * for the process (the guide's all-in-one scenario).
+ */
+import { afterAll, describe, expect, it } from 'vitest';
+import { MessagingTimeout, TransportClosed } from '../../errors.js';
+import { getRpcClient } from '../../rpc/client.js';
+import { getRpcServer } from '../../rpc/server.js';
+import type { Transport } from '../../transport/transport.js';
+import { DummyMatchmaker } from './matchmaker/dummy.js';
+import { sleep, uniqueName, until, zmqConfig, zmqTransport } from './test-support.test-helper.js';
+
+describe('zmq:// with the dummy matchmaker', () => {
+  const cleanups: Array<() => Promise<unknown>> = [];
+  afterAll(async () => {
+    for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
+  });
+
+  /** Transports of one configuration share its key prefix, so they see each other's listeners. */
+  async function transport(conf = zmqConfig()): Promise<Transport> {
+    const t = await zmqTransport(conf, 'zmq://');
+    cleanups.push(() => t.cleanup());
+    return t;
+  }
+
+  it('calls, casts, fans out and directs between transports of one process', async () => {
+    const conf = zmqConfig();
+    const [serving, calling] = [await transport(conf), await transport(conf)];
+    const topic = uniqueName('dummy');
+    const casts: string[] = [];
+    for (const name of ['a', 'b']) {
+      const server = getRpcServer(serving, { topic, server: name }, [{ whoami: () => name, note: (_c: unknown, args: { tag: string }) => void casts.push(`${name}:${args.tag}`) }]);
+      await server.start();
+      cleanups.push(() => server.stop());
+    }
+    const client = getRpcClient(calling, { topic }, { timeout: 5 });
+    expect(new Set(await Promise.all([1, 2, 3, 4].map(() => client.call({}, 'whoami'))))).toEqual(new Set(['a', 'b']));
+    expect(await client.prepare({ server: 'b' }).call({}, 'whoami')).toBe('b');
+    await client.prepare({ fanout: true }).cast({}, 'note', { tag: 'all' });
+    await client.prepare({ server: 'a' }).cast({}, 'note', { tag: 'direct' });
+    await until(() => casts.length === 3, 'two fanout casts and one direct cast', 5000);
+    expect(casts.sort()).toEqual(['a:all', 'a:direct', 'b:all']);
+  });
+
+  it('lets a record expire unless refreshed, and keeps prefixes apart', async () => {
+    const mm = new DummyMatchmaker('p1', 'dummy');
+    await mm.register('t', '127.0.0.1:1', 0.1);
+    await mm.register('t', '127.0.0.1:2', 0);
+    expect((await mm.lookup('t')).sort()).toEqual(['127.0.0.1:1', '127.0.0.1:2']);
+    expect(await new DummyMatchmaker('p2', 'dummy').lookup('t')).toEqual([]);
+    await sleep(150);
+    expect(await mm.lookup('t')).toEqual(['127.0.0.1:2']);
+    await mm.unregister('t', '127.0.0.1:2');
+    expect(await mm.lookup('t')).toEqual([]);
+  });
+
+  it('times out a call nobody serves, and fails pending calls on cleanup', async () => {
+    const t = await transport();
+    const topic = uniqueName('dummy-slow');
+    const server = getRpcServer(t, { topic, server: 's' }, [{ slow: async () => (await sleep(2000), 'late') }]);
+    await server.start();
+    await expect(getRpcClient(t, { topic: uniqueName('nobody') }, { timeout: 0.3 }).call({}, 'x')).rejects.toThrow(MessagingTimeout);
+    const pending = getRpcClient(t, { topic }, { timeout: 5 }).call({}, 'slow');
+    await sleep(100);
+    await t.cleanup();
+    await expect(pending).rejects.toThrow(TransportClosed);
+  });
+});

@@ -1,0 +1,193 @@
+/**
+ * zmq:// when things go wrong, on real sockets and Redis: a server restarted, a listener killed
+ * without unregistering (its record expires, calls go to the live one), malformed frames and
+ * duplicates from a raw socket, Redis down, and matchmaker records expiring one by one.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { Redis } from 'ioredis';
+import { afterAll, describe, expect, it } from 'vitest';
+import { Dealer } from 'zeromq';
+import type { Config } from '../../config/config.js';
+import { MessageDeliveryFailure } from '../../errors.js';
+import { getRpcClient } from '../../rpc/client.js';
+import { getRpcServer } from '../../rpc/server.js';
+import { Target } from '../../rpc/target.js';
+import type { Transport } from '../../transport/transport.js';
+import { TransportURL } from '../../transport/url.js';
+import { createMatchmaker, type Matchmaker } from './matchmaker/index.js';
+import { readZmqSettings } from './settings.js';
+import { REDIS_PORT, REDIS_URL, recordingLogger, requireRedis, sleep, uniqueName, until, zmqConfig, zmqTransport, type ZmqValues } from './test-support.test-helper.js';
+import { PROTOCOL, decodeBody, decodeFrames, encodeFrames, requestBody } from './wire.js';
+
+const available = await requireRedis();
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+    server.once('error', reject);
+  });
+}
+
+/** An RPC server in its own process (killed-server.test-helper.ts), once it says it is registered. */
+async function serverProcess(conf: Config, topic: string, server: string, expire: number): Promise<ChildProcess> {
+  const script = fileURLToPath(new URL('./killed-server.test-helper.ts', import.meta.url));
+  const child = spawn(process.execPath, ['--import', 'tsx', '--conditions=@fjord/source', script], {
+    env: { ...process.env, ZMQ_URL: REDIS_URL, ZMQ_KEY_PREFIX: conf.get<string>('matchmaker_redis', 'key_prefix'), ZMQ_TOPIC: topic, ZMQ_SERVER: server, ZMQ_TARGET_EXPIRE: String(expire) },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  await until(() => output.includes('ready') || child.exitCode !== null, `the server process (${output})`, 20_000);
+  if (!output.includes('ready')) throw new Error(`the server process failed: ${output}`);
+  return child;
+}
+
+describe.skipIf(!available)('zmq:// robustness', () => {
+  const cleanups: Array<() => Promise<unknown>> = [];
+  afterAll(async () => {
+    for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
+  }, 20_000);
+
+  async function transports(count: number, values: ZmqValues = {}, logger = recordingLogger()): Promise<{ conf: Config; t: Transport[]; matchmaker: Matchmaker }> {
+    const conf = zmqConfig(values);
+    const t: Transport[] = [];
+    for (let i = 0; i < count; i++) {
+      const transport = await zmqTransport(conf, REDIS_URL, logger);
+      cleanups.push(() => transport.cleanup());
+      t.push(transport);
+    }
+    const matchmaker = await createMatchmaker(readZmqSettings(conf, TransportURL.parse(REDIS_URL)));
+    cleanups.push(() => matchmaker.close());
+    return { conf, t, matchmaker };
+  }
+
+  async function serve(transport: Transport, topic: string, server: string, endpoint: object) {
+    const s = getRpcServer(transport, { topic, server }, [endpoint]);
+    await s.start();
+    cleanups.push(() => s.stop().then(() => s.wait()));
+    return s;
+  }
+
+  it('recovers when a server restarts: a call made meanwhile waits for the new one', async () => {
+    const { t } = await transports(2);
+    const topic = uniqueName('restart');
+    const first = await serve(t[0] as Transport, topic, 's1', { whoami: () => 'first' });
+    const client = getRpcClient(t[1] as Transport, new Target({ topic }), { timeout: 5 });
+    expect(await client.call({}, 'whoami')).toBe('first');
+    await first.stop();
+    await first.wait();
+    const meanwhile = client.call({}, 'whoami');
+    await sleep(300);
+    await serve(t[0] as Transport, topic, 's1', { whoami: () => 'second' });
+    expect(await meanwhile).toBe('second');
+    expect(await client.prepare({ server: 's1' }).call({}, 'whoami')).toBe('second');
+  });
+
+  it('drops a killed listener once its record expires, and sends to the live one meanwhile', async () => {
+    const { conf, t, matchmaker } = await transports(2, { DEFAULT: { zmq_target_expire: 2 } });
+    const topic = uniqueName('killed');
+    await serve(t[0] as Transport, topic, 'live', { whoami: () => 'live' });
+    const child = await serverProcess(conf, topic, 'doomed', 2);
+    cleanups.push(async () => void child.kill('SIGKILL'));
+    const [doomed] = await matchmaker.lookup(`${topic}.doomed`);
+    expect((await matchmaker.lookup(topic)).sort()).toEqual([...(await matchmaker.lookup(`${topic}.live`)), doomed].sort());
+    const client = getRpcClient(t[1] as Transport, new Target({ topic }), { timeout: 5 });
+    expect(new Set(await Promise.all([1, 2, 3, 4].map(() => client.call({}, 'whoami'))))).toEqual(new Set(['live', 'doomed']));
+
+    child.kill('SIGKILL');
+    await new Promise((resolve) => child.once('exit', resolve));
+    const killedAt = Date.now();
+    // Still registered: the dead address takes no connection within zmq_connect_timeout and goes last.
+    expect(await matchmaker.lookup(topic)).toContain(doomed);
+    for (let i = 0; i < 4; i++) expect(await client.call({}, 'whoami')).toBe('live');
+    let live: string[] = [];
+    await until(() => (void matchmaker.lookup(topic).then((a) => (live = a)), live.length === 1), 'the killed record to expire', 5000);
+    // Refreshed at most a third of the expiry before the kill: gone within 2 s of it (slack for a busy machine).
+    expect(Date.now() - killedAt).toBeLessThan(4000);
+    expect(live).not.toContain(doomed);
+    // Physically gone too: pruned from the topic's set by the live listener's refresh, its own key expired.
+    const redis = new Redis({ host: '127.0.0.1', port: REDIS_PORT, lazyConnect: true });
+    cleanups.push(async () => redis.disconnect());
+    const prefix = conf.get<string>('matchmaker_redis', 'key_prefix');
+    await sleep(800);
+    expect(await redis.zscore(`${prefix}:${topic}`, doomed as string)).toBeNull();
+    expect(await redis.exists(`${prefix}:${topic}.doomed`)).toBe(0);
+    // The live listener keeps refreshing its own, well past one expiry.
+    expect(await matchmaker.lookup(`${topic}.live`)).toHaveLength(1);
+    expect(await client.prepare({ server: 'live' }).call({}, 'whoami')).toBe('live');
+  }, 30_000);
+
+  it('logs and drops malformed frames and duplicates from a raw socket, answers a malformed call, and keeps serving', async () => {
+    const logger = recordingLogger();
+    const { t, matchmaker } = await transports(2, {}, logger);
+    const topic = uniqueName('raw');
+    let executed = 0;
+    await serve(t[0] as Transport, topic, 's1', { count: () => ++executed, echo: (_c: unknown, args: { v: unknown }) => args.v });
+    const [address] = (await matchmaker.lookup(`${topic}.s1`)) as [string];
+    const raw = new Dealer({ linger: 0, routingId: 'raw-test', receiveTimeout: 3000 });
+    cleanups.push(async () => raw.close());
+    raw.connect(`tcp://${address}`);
+    await raw.send(['garbage']);
+    await raw.send(['', 'zmq/9', 'cast', address, '', 'id-1', '{}']);
+    await raw.send(['', PROTOCOL, 'bogus', address, '', 'id-2', '{}']);
+    await raw.send(['', PROTOCOL, 'cast', address, '', 'id-3', '{not json']);
+    await raw.send(['', PROTOCOL, 'call', address, 'raw-test', 'id-4', '{not json']);
+    const answer = decodeFrames(await raw.receive());
+    expect(answer).toMatchObject({ kind: 'reply', target: 'raw-test', msgId: 'id-4' });
+    expect(decodeBody(answer.body)).toMatchObject({ result: null, ending: true, failure: expect.stringMatching(/MalformedMessage.*not valid JSON/) });
+
+    // The same call twice (a retransmission): executed and answered once.
+    const call = encodeFrames({ kind: 'call', target: address, replyTo: 'raw-test', msgId: 'dup-1', body: requestBody({ method: 'count', args: {} }, {}, 'dup-1', true, undefined) });
+    await raw.send(call);
+    await raw.send(call);
+    expect(decodeBody(decodeFrames(await raw.receive()).body)).toMatchObject({ result: 1, failure: null });
+    raw.receiveTimeout = 300;
+    await expect(raw.receive()).rejects.toMatchObject({ code: 'EAGAIN' });
+    expect(executed).toBe(1);
+
+    const errors = logger.lines.filter((l) => l.level === 'error').map((l) => l.msg);
+    expect(errors.filter((m) => m === 'Dropping a malformed zmq:// message')).toHaveLength(3);
+    expect(errors.filter((m) => m === 'Rejecting a malformed RPC message')).toHaveLength(2);
+    expect(logger.lines.filter((l) => l.msg === 'Dropping a duplicate RPC message')).toHaveLength(1);
+    expect(await getRpcClient(t[1] as Transport, new Target({ topic }), { timeout: 5 }).call({}, 'echo', { v: 'still here' })).toBe('still here');
+  });
+
+  it('names the Redis that is down, never its password', async () => {
+    const port = await freePort();
+    const transport = await zmqTransport(zmqConfig(), `zmq://:s3cret-pw@127.0.0.1:${port}`);
+    cleanups.push(() => transport.cleanup());
+    const down = new RegExp(`The zmq:// matchmaker \\(redis at 127\\.0\\.0\\.1:${port}\\) could not .*: unreachable \\(connect ECONNREFUSED 127\\.0\\.0\\.1:${port}\\)`);
+    const server = getRpcServer(transport, { topic: 'down', server: 's1' }, [{}]);
+    const refused = await server.start().catch((err: Error) => err);
+    expect(refused).toBeInstanceOf(MessageDeliveryFailure);
+    expect((refused as Error).message).toMatch(down);
+    const client = getRpcClient(transport, new Target({ topic: 'down' }), { timeout: 5, retry: 0 });
+    const failures = await Promise.all([client.cast({}, 'x'), client.prepare({ retry: 1 }).call({}, 'x')].map((p) => p.catch((err: Error) => err)));
+    for (const failure of failures) {
+      expect(failure).toBeInstanceOf(MessageDeliveryFailure);
+      expect((failure as Error).message).toMatch(down);
+      expect(JSON.stringify({ ...(failure as object), message: (failure as Error).message, stack: (failure as Error).stack })).not.toMatch(/s3cret/);
+    }
+  });
+
+  it('expires Redis records one by one, and keeps key prefixes apart', async () => {
+    const { conf } = await transports(0);
+    const settings = readZmqSettings(conf, TransportURL.parse(REDIS_URL));
+    const [mm, other] = [await createMatchmaker(settings), await createMatchmaker({ ...settings, keyPrefix: uniqueName('other') })];
+    cleanups.push(() => mm.close(), () => other.close());
+    await mm.register('k', '10.0.0.1:1', 1);
+    await mm.register('k', '10.0.0.2:2', 0);
+    expect((await mm.lookup('k')).sort()).toEqual(['10.0.0.1:1', '10.0.0.2:2']);
+    expect(await other.lookup('k')).toEqual([]);
+    await sleep(1100);
+    expect(await mm.lookup('k')).toEqual(['10.0.0.2:2']);
+    await mm.unregister('k', '10.0.0.2:2');
+    expect(await mm.lookup('k')).toEqual([]);
+  });
+});
