@@ -44,8 +44,9 @@ export interface DevstackOptions {
   /** Start the live view of the bus (default true). */
   console?: boolean;
   /**
-   * keystone: start identity (port 5000) and make every API check X-Auth-Token against it;
-   * noauth2 (default, for now): no identity service, every request is the [noauth] user.
+   * keystone (what `npm start` runs): start identity (port 5000) and make every API check
+   * X-Auth-Token against it; noauth2 (default here, for suites about something else: the recorded
+   * flows, REST fuzzing): no identity service, every request is the [noauth] user.
    */
   auth?: 'noauth2' | 'keystone';
   /** With auth keystone: the passwords of the bootstrap users (default: random ones, in `credentials`). */

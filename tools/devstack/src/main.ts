@@ -3,11 +3,11 @@
  *   npm start -- --fresh            wipe ./data first
  *   npm start -- --data-dir DIR     keep the databases elsewhere
  *   npm start -- --computes N       simulate N compute hosts (default 3)
- *   npm start -- --auth keystone    start identity too, and make every API check tokens
+ *   npm start -- --auth noauth2     no identity: every request is the noauth user (default: keystone)
  */
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import closeWithGrace from 'close-with-grace';
 import { startDevstack, type Devstack } from './devstack.js';
@@ -17,12 +17,12 @@ const { values: args } = parseArgs({
     fresh: { type: 'boolean', default: false },
     'data-dir': { type: 'string', default: './data' },
     computes: { type: 'string', default: '3' },
-    auth: { type: 'string', default: 'noauth2' },
+    auth: { type: 'string', default: 'keystone' },
     help: { type: 'boolean', short: 'h', default: false },
   },
 });
 if (args.help) {
-  console.log('usage: npm start -- [--fresh] [--data-dir DIR] [--computes N] [--auth noauth2|keystone]');
+  console.log('usage: npm start -- [--fresh] [--data-dir DIR] [--computes N] [--auth keystone|noauth2]');
   process.exit(0);
 }
 const computeHosts = Number(args.computes);
@@ -32,14 +32,15 @@ if (!Number.isInteger(computeHosts) || computeHosts < 1 || computeHosts > 50) {
 }
 
 if (args.auth !== 'noauth2' && args.auth !== 'keystone') {
-  console.error(`--auth must be noauth2 or keystone, got ${JSON.stringify(args.auth)}`);
+  console.error(`--auth must be keystone or noauth2, got ${JSON.stringify(args.auth)}`);
   process.exit(2);
 }
 const auth = args.auth;
 // Wiped here, before the passwords are kept in it.
 if (args.fresh) await rm(resolve(args['data-dir']), { recursive: true, force: true });
 // Passwords from the environment, else made up once and kept beside the databases (not in the repository).
-const passwords = auth === 'keystone' ? await keystonePasswords(resolve(args['data-dir'])) : undefined;
+const dataDir = resolve(args['data-dir']);
+const passwords = auth === 'keystone' ? await keystonePasswords(dataDir) : undefined;
 
 const began = performance.now();
 let stack;
@@ -58,7 +59,8 @@ try {
   process.exit(1);
 }
 const seconds = ((performance.now() - began) / 1000).toFixed(1);
-const cloudsFile = resolve(import.meta.dirname, '../../../clouds.yaml');
+// The client's clouds.yaml: with identity, one beside the passwords (mode 600); without, the repository's.
+const cloudsFile = auth === 'keystone' ? await writeCloudsFile(dataDir, stack) : resolve(import.meta.dirname, '../../../clouds.yaml');
 console.log(`
 Fjord is running (embedded default: memory:// bus, PGlite databases in ${resolve(args['data-dir'])}), ready in ${seconds} s
   compute API  (nova)        ${stack.urls.compute}          docs: ${stack.urls.compute.replace('/v2.1', '')}/docs
@@ -68,7 +70,7 @@ Fjord is running (embedded default: memory:// bus, PGlite databases in ${resolve
   live view of the bus       ${stack.urls.console}          (open it, then boot a server: every message appears as it happens)
   scheduler + ${computeHosts} compute hosts (compute1…compute${computeHosts}) on the bus${stack.urls.identity ? `\n  identity API (keystone)    ${stack.urls.identity}          every API checks X-Auth-Token` : ''}
 
-${auth === 'keystone' ? keystoneHelp(stack) : noauthHelp(stack, cloudsFile)}
+${auth === 'keystone' ? keystoneHelp(stack, cloudsFile) : noauthHelp(stack, cloudsFile)}
 Ctrl-C stops everything gracefully.`);
 
 closeWithGrace({ delay: 20_000 }, async ({ signal, err }) => {
@@ -78,35 +80,56 @@ closeWithGrace({ delay: 20_000 }, async ({ signal, err }) => {
 });
 
 function noauthHelp(stack: Devstack, cloudsFile: string): string {
-  return `Try it (no authentication: npm start -- --auth keystone starts identity and checks tokens):
+  return `Try it (no authentication, --auth noauth2: any request is allowed):
   curl -s -X POST ${stack.urls.compute}/servers -H 'Content-Type: application/json' \\
     -d '{"server": {"name": "vm1", "flavorRef": "1", "imageRef": "70a599e0-31e7-49b7-b260-868f441e862b"}}'
   curl -s ${stack.urls.compute}/servers/detail
 
 With the openstack client (apt-get install python3-openstackclient):
   export OS_CLIENT_CONFIG_FILE=${cloudsFile}
-  export OS_CLOUD=fjord
+  export OS_CLOUD=fjord-noauth
   openstack server create --image cirros-0.6.2-x86_64-disk --flavor m1.tiny --wait vm2 && openstack server list
 `;
 }
 
-function keystoneHelp(stack: Devstack): string {
+function keystoneHelp(stack: Devstack, cloudsFile: string): string {
   const c = stack.credentials!;
-  return `Log in (passwords from FJORD_ADMIN_PASSWORD / FJORD_DEMO_PASSWORD, else kept in the data folder):
+  return `Log in (passwords from FJORD_ADMIN_PASSWORD / FJORD_DEMO_PASSWORD, else made up once and kept in ${dirname(cloudsFile)}):
   admin  ${c.admin}   (role admin on project admin)
   demo   ${c.demo}   (role member on project demo)
 
-With the openstack client (apt-get install python3-openstackclient), as demo:
-  export OS_AUTH_URL=${stack.urls.identity} OS_IDENTITY_API_VERSION=3 OS_REGION_NAME=RegionOne \\
-         OS_USERNAME=demo OS_PASSWORD='${c.demo}' OS_PROJECT_NAME=demo \\
-         OS_USER_DOMAIN_NAME=Default OS_PROJECT_DOMAIN_NAME=Default
-  unset OS_CLOUD OS_CLIENT_CONFIG_FILE
-  openstack server create --image cirros-0.6.2-x86_64-disk --flavor m1.tiny --wait vm2 && openstack server list
+With the openstack client (apt-get install python3-openstackclient), as demo (OS_CLOUD=fjord-admin: as admin):
+  export OS_CLIENT_CONFIG_FILE=${cloudsFile} OS_CLOUD=fjord
+  openstack server create --image cirros-0.6.2-x86_64-disk --flavor m1.tiny --wait vm1 && openstack server list
 
 With curl:
   TOKEN=$(curl -si ${stack.urls.identity}/auth/tokens -H 'Content-Type: application/json' -d '{"auth": {"identity": {"methods": ["password"], "password": {"user": {"name": "demo", "password": "${c.demo}", "domain": {"name": "Default"}}}}, "scope": {"project": {"name": "demo", "domain": {"name": "Default"}}}}}' | sed -n 's/^x-subject-token: //ip' | tr -d '\\r')
   curl -s ${stack.urls.compute}/servers/detail -H "X-Auth-Token: $TOKEN"
+
+No identity: npm start -- --auth noauth2
 `;
+}
+
+/** A clouds.yaml with password auth for demo (cloud fjord) and admin (fjord-admin): the catalog says where the rest is. */
+async function writeCloudsFile(dataDir: string, stack: Devstack): Promise<string> {
+  const c = stack.credentials!;
+  const cloud = (user: string, password: string) =>
+    [
+      `  ${user === 'demo' ? 'fjord' : 'fjord-admin'}:`,
+      '    auth_type: password',
+      '    auth:',
+      `      auth_url: ${JSON.stringify(stack.urls.identity)}`,
+      `      username: ${user}`,
+      `      password: ${JSON.stringify(password)}`,
+      `      project_name: ${user}`,
+      '      user_domain_name: Default',
+      '      project_domain_name: Default',
+      '    region_name: RegionOne',
+      '    identity_api_version: 3',
+    ].join('\n');
+  const file = join(dataDir, 'clouds.yaml');
+  await writeFile(file, `# Written by npm start: the openstack client's clouds against this stack (its passwords: keep it private).\nclouds:\n${cloud('demo', c.demo)}\n${cloud('admin', c.admin)}\n`, { mode: 0o600 });
+  return file;
 }
 
 /** The bootstrap passwords: FJORD_*_PASSWORD, else the ones made up at an earlier start (credentials.json, mode 600), else new ones. */

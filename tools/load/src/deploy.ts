@@ -3,7 +3,7 @@
  * suite's launcher (@fjord/e2e-tests) with bigger, faster compute hosts, and the same run-scoped
  * vhosts and databases for the scale run.
  */
-import { ProcessGroup, RABBIT, freePort, provisionRun, requireServices, startSeparateSystem, type AppProcess, type RunInfra } from '@fjord/e2e-tests';
+import { ProcessGroup, RABBIT, freePort, passwordLogin, provisionRun, requireServices, startSeparateSystem, type AppProcess, type RunInfra } from '@fjord/e2e-tests';
 
 export { ProcessGroup, freePort, type AppProcess };
 
@@ -36,6 +36,8 @@ export interface ProcessSystemOptions {
 export interface ProcessSystem {
   group: ProcessGroup;
   urls: { compute: string; volume: string; metering: string; image: string };
+  /** demo's token: the processes check tokens against identity, as the e2e suite runs them. */
+  token: string;
   stop(): Promise<void>;
 }
 
@@ -49,9 +51,11 @@ export async function startProcessSystem(options: ProcessSystemOptions): Promise
     spawnDelay: options.spawnDelay,
     logLevel: options.logLevel,
   });
+  const { token } = await passwordLogin(system.identity!.url, 'demo', system.identity!.credentials.demo, 'demo');
   return {
     group: system.group,
     urls: system.urls,
+    token,
     stop: async () => {
       await system.stop();
     },

@@ -3,6 +3,7 @@
  *   npm run load -w @fjord/load -- --embedded                       start the embedded stack here and load it
  *   npm run load -w @fjord/load -- --processes                      start the apps as separate processes on RabbitMQ + PostgreSQL
  *   npm run load -w @fjord/load -- --url http://127.0.0.1:8774/v2.1  load a running system (npm start, processes, compose)
+ *     with --token T (or OS_TOKEN) when its APIs check tokens, e.g. T=$(openstack token issue -f value -c id)
  * Options: --scenario boot-and-delete|boot-and-list, --concurrency 1,8,32, --count N (servers per
  * concurrency level), --flavor 1, --image <uuid>, --poll-ms 100; with --embedded or --processes
  * also --hosts N and --spawn-delay S (each host takes 16 m1.tiny). Prints p50/p95/max from POST to
@@ -30,6 +31,7 @@ const { values: args } = parseArgs({
     hosts: { type: 'string', default: '4' },
     'spawn-delay': { type: 'string', default: '0.2' },
     warmup: { type: 'string', default: '8' },
+    token: { type: 'string', default: process.env['OS_TOKEN'] ?? '' },
   },
 });
 
@@ -57,6 +59,7 @@ if (args.embedded && args.processes) {
 const capacity = { vcpus: 16, memory_mb: 16 * 512, local_gb: 16 };
 let stack: { stop(): Promise<unknown> } | undefined;
 let computeUrl = args.url;
+let token: string | undefined = args.token || undefined;
 if (args.embedded) {
   const embedded = await startDevstack({
     standardPorts: false,
@@ -77,7 +80,20 @@ if (args.embedded) {
   });
   stack = system;
   computeUrl = system.urls.compute;
+  token = system.token;
   console.error(`separate processes up (logs in ${system.group.processes[0]?.logFile.replace(/\/[^/]*$/, '')})`);
+}
+
+// An API that checks tokens answers 401 to every boot: say so once instead of counting failures.
+const probe = await fetch(`${computeUrl}/servers`, { headers: token ? { 'x-auth-token': token } : {}, signal: AbortSignal.timeout(10_000) }).catch((error: Error) => error);
+if (probe instanceof Error || probe.status === 401) {
+  console.error(
+    probe instanceof Error
+      ? `${computeUrl} does not answer: ${probe.message}`
+      : `${computeUrl} needs a token (401): pass --token or OS_TOKEN, e.g. OS_TOKEN=$(openstack token issue -f value -c id)`,
+  );
+  await stack?.stop();
+  process.exit(2);
 }
 
 // Ctrl-C: stop the stack (and remove this run's vhosts and databases) before leaving.
@@ -87,13 +103,14 @@ const rows: string[][] = [];
 try {
   const warmup = number('warmup', args.warmup, 0);
   if (warmup > 0) {
-    const base = { computeUrl, scenario: 'boot-and-delete', flavorRef: args.flavor, imageRef: args.image, pollMs: 100, timeoutMs: 120_000 } as const;
+    const base = { computeUrl, token, scenario: 'boot-and-delete', flavorRef: args.flavor, imageRef: args.image, pollMs: 100, timeoutMs: 120_000 } as const;
     const warm = await runScenario({ ...base, concurrency: warmup, count: warmup });
     if (warm.errors.length) console.error(`warm-up errors: ${warm.errors.slice(0, 3).join('; ')}`);
   }
   for (const concurrency of levels) {
     const options: ScenarioOptions = {
       computeUrl,
+      token,
       scenario: args.scenario,
       concurrency,
       count,

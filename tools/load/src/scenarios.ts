@@ -15,6 +15,8 @@ export interface ScenarioOptions {
   imageRef: string;
   pollMs: number;
   timeoutMs: number;
+  /** X-Auth-Token of every request (an API that checks tokens); none under noauth2. */
+  token?: string | undefined;
 }
 
 export interface ScenarioResult {
@@ -32,10 +34,10 @@ interface ServerBody {
   servers?: Array<{ id: string }>;
 }
 
-async function json(method: string, url: string, body?: unknown): Promise<{ status: number; body: ServerBody | undefined }> {
+async function json(method: string, url: string, token: string | undefined, body?: unknown): Promise<{ status: number; body: ServerBody | undefined }> {
   const response = await fetch(url, {
     method,
-    headers: body === undefined ? {} : { 'content-type': 'application/json' },
+    headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...(token ? { 'x-auth-token': token } : {}) },
     body: body === undefined ? null : JSON.stringify(body),
     signal: AbortSignal.timeout(30_000),
   });
@@ -53,7 +55,7 @@ async function pollUntil(deadline: number, pollMs: number, check: () => Promise<
   return false;
 }
 
-export const deleteServer = (computeUrl: string, id: string) => json('DELETE', `${computeUrl}/servers/${id}`);
+export const deleteServer = (computeUrl: string, id: string, token?: string) => json('DELETE', `${computeUrl}/servers/${id}`, token);
 
 export async function runScenario(options: ScenarioOptions): Promise<ScenarioResult> {
   const result: ScenarioResult = { options, toActiveMs: [], toDeletedMs: [], listMs: [], serverIds: [], errors: [], wallMs: 0 };
@@ -64,7 +66,7 @@ export async function runScenario(options: ScenarioOptions): Promise<ScenarioRes
 
   const one = async (index: number) => {
     const t0 = performance.now();
-    const created = await json('POST', `${options.computeUrl}/servers`, {
+    const created = await json('POST', `${options.computeUrl}/servers`, options.token, {
       server: { name: `load-${run}-${index}`, flavorRef: options.flavorRef, imageRef: options.imageRef },
     });
     if (created.status !== 202) {
@@ -75,7 +77,7 @@ export async function runScenario(options: ScenarioOptions): Promise<ScenarioRes
     result.serverIds.push(id);
     let status = '';
     const active = await pollUntil(t0 + options.timeoutMs, options.pollMs, async () => {
-      status = (await json('GET', `${options.computeUrl}/servers/${id}`)).body?.server?.status ?? '';
+      status = (await json('GET', `${options.computeUrl}/servers/${id}`, options.token)).body?.server?.status ?? '';
       return status === 'ACTIVE' || status === 'ERROR';
     });
     if (!active || status !== 'ACTIVE') result.errors.push(`server ${id} ${active ? 'went to ERROR' : `stayed ${status}`}`);
@@ -84,18 +86,18 @@ export async function runScenario(options: ScenarioOptions): Promise<ScenarioRes
 
     if (options.scenario === 'boot-and-list') {
       const t1 = performance.now();
-      const listed = await json('GET', `${options.computeUrl}/servers/detail`);
+      const listed = await json('GET', `${options.computeUrl}/servers/detail`, options.token);
       if (listed.status === 200) result.listMs.push(performance.now() - t1);
       else result.errors.push(`list ${listed.status}`);
       return;
     }
     const t2 = performance.now();
-    const deleted = await json('DELETE', `${options.computeUrl}/servers/${id}`);
+    const deleted = await json('DELETE', `${options.computeUrl}/servers/${id}`, options.token);
     if (deleted.status !== 204 && deleted.status !== 202) {
       result.errors.push(`DELETE ${deleted.status}`);
       return;
     }
-    const gone = await pollUntil(t2 + options.timeoutMs, options.pollMs, async () => (await json('GET', `${options.computeUrl}/servers/${id}`)).status === 404);
+    const gone = await pollUntil(t2 + options.timeoutMs, options.pollMs, async () => (await json('GET', `${options.computeUrl}/servers/${id}`, options.token)).status === 404);
     if (gone) result.toDeletedMs.push(performance.now() - t2);
     else result.errors.push(`server ${id} not deleted in time`);
   };
@@ -118,8 +120,8 @@ export async function runScenario(options: ScenarioOptions): Promise<ScenarioRes
 
   if (options.scenario === 'boot-and-list') {
     // Clean up what the scenario left, so runs can follow each other.
-    const listed = await json('GET', `${options.computeUrl}/servers?name=load-${run}-`);
-    await Promise.all((listed.body?.servers ?? []).map((s: { id: string }) => json('DELETE', `${options.computeUrl}/servers/${s.id}`)));
+    const listed = await json('GET', `${options.computeUrl}/servers?name=load-${run}-`, options.token);
+    await Promise.all((listed.body?.servers ?? []).map((s: { id: string }) => json('DELETE', `${options.computeUrl}/servers/${s.id}`, options.token)));
   }
   return result;
 }
