@@ -37,17 +37,40 @@ export async function waitFor<T>(what: string, probe: () => Promise<T>, done: (v
 export const CIRROS = '70a599e0-31e7-49b7-b260-868f441e862b';
 export const PROJECT = 'f1d2c3b4a5968778695a4b3c2d1e0f00';
 
+/** Who a Cloud acts as: a token and its project (keystone), or nobody (noauth2: the noauth project). */
+export interface CloudSession {
+  token: string;
+  projectId: string;
+}
+
 /** The compute and volume REST APIs of one running system, with the calls the suites repeat. */
 export class Cloud {
-  constructor(readonly urls: { compute: string; volume: string; metering: string; image: string }) {}
+  readonly projectId: string;
+
+  constructor(
+    readonly urls: { compute: string; volume: string; metering: string; image: string },
+    private readonly session?: CloudSession,
+  ) {
+    this.projectId = session?.projectId ?? PROJECT;
+  }
+
+  /** The X-Auth-Token this cloud sends, if any. */
+  get token(): string | undefined {
+    return this.session?.token;
+  }
+
+  /** Any REST call, with this cloud's token when it has one. */
+  request<T = any>(method: string, url: string, body?: unknown, headers: Record<string, string> = {}): Promise<HttpResult<T>> {
+    return http<T>(method, url, body, this.session ? { 'x-auth-token': this.session.token, ...headers } : headers);
+  }
 
   server(id: string) {
-    return http('GET', `${this.urls.compute}/servers/${id}`);
+    return this.request('GET', `${this.urls.compute}/servers/${id}`);
   }
 
   async boot(server: Record<string, unknown>, requestId?: string) {
     const headers: Record<string, string> = requestId ? { 'x-openstack-request-id': requestId } : {};
-    return http('POST', `${this.urls.compute}/servers`, { server: { imageRef: CIRROS, flavorRef: '1', ...server } }, headers);
+    return this.request('POST', `${this.urls.compute}/servers`, { server: { imageRef: CIRROS, flavorRef: '1', ...server } }, headers);
   }
 
   /** Waits until the server's status is one of `statuses` and returns it. */
@@ -61,15 +84,15 @@ export class Cloud {
   }
 
   action(id: string, action: Record<string, unknown>) {
-    return http('POST', `${this.urls.compute}/servers/${id}/action`, action);
+    return this.request('POST', `${this.urls.compute}/servers/${id}/action`, action);
   }
 
   volume(id: string) {
-    return http('GET', `${this.urls.volume}/${PROJECT}/volumes/${id}`);
+    return this.request('GET', `${this.urls.volume}/${this.projectId}/volumes/${id}`);
   }
 
   createVolume(size: number, name: string) {
-    return http('POST', `${this.urls.volume}/${PROJECT}/volumes`, { volume: { size, name } });
+    return this.request('POST', `${this.urls.volume}/${this.projectId}/volumes`, { volume: { size, name } });
   }
 
   async waitForVolume(id: string, status: string, timeoutMs = 20_000) {
@@ -78,12 +101,12 @@ export class Cloud {
   }
 
   async hypervisors() {
-    return (await http('GET', `${this.urls.compute}/os-hypervisors/detail`)).body.hypervisors as Array<Record<string, any>>;
+    return (await this.request('GET', `${this.urls.compute}/os-hypervisors/detail`)).body.hypervisors as Array<Record<string, any>>;
   }
 
   async events(query: Record<string, string>) {
     const search = new URLSearchParams(query).toString();
-    return (await http('GET', `${this.urls.metering}/v2/events?${search}`)).body as Array<Record<string, any>>;
+    return (await this.request('GET', `${this.urls.metering}/v2/events?${search}`)).body as Array<Record<string, any>>;
   }
 }
 

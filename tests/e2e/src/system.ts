@@ -1,14 +1,23 @@
 /**
  * The whole system as separate processes on the real RabbitMQ and PostgreSQL: RPC on one vhost,
- * notifications (metering's transport) on another, one database per project, two compute hosts.
+ * notifications (metering's transport) on another, one database per project, two compute hosts,
+ * and identity, whose tokens every API checks (unless `auth: 'noauth2'`).
  */
+import { randomBytes } from 'node:crypto';
+import { Cloud, passwordLogin } from './client.js';
 import { ProcessGroup, freePort } from './processes.js';
 import { provisionRun } from './infra.js';
+
+export type Credentials = { admin: string; demo: string; service: string };
 
 export interface SeparateSystem {
   group: ProcessGroup;
   urls: { compute: string; volume: string; metering: string; image: string };
   ports: { api: number; volume: number; metering: number; image: number };
+  /** identity's URL (`…/v3`) and the bootstrap users' passwords, unless noauth2. */
+  identity?: { url: string; credentials: Credentials };
+  /** A Cloud acting as `demo` (member of project demo) or `admin`; under noauth2, the noauth user. */
+  login(user?: 'demo' | 'admin'): Promise<Cloud>;
   /** Start (again) the metering process, e.g. after `group.stop('metering')`. */
   startMetering(): Promise<void>;
   stop(): Promise<number[]>;
@@ -36,19 +45,25 @@ export interface SystemOptions {
   env?: Record<string, string>;
   /** One more compute host, alone in its availability zone, whose spawns take `spawnDelay` s (to kill it mid-boot). */
   slowHost?: { host: string; availabilityZone: string; spawnDelay: number };
+  /** keystone (default): identity runs and every API checks tokens; noauth2: no identity. */
+  auth?: 'keystone' | 'noauth2';
 }
 
 export async function startSeparateSystem(options: SystemOptions = {}): Promise<SeparateSystem> {
-  const infra = await provisionRun(options.prefix ?? 'fjord-e2e', ['rpc', 'notifications'], ['compute', 'volume', 'metering']);
+  const keystone = (options.auth ?? 'keystone') === 'keystone';
+  const infra = await provisionRun(options.prefix ?? 'fjord-e2e', ['rpc', 'notifications'], ['compute', 'volume', 'metering', ...(keystone ? ['identity'] : [])]);
   const db = infra.db;
   const capacity = options.hostCapacity ?? { vcpus: 4, memory_mb: 4096, local_gb: 40 };
-  const ports = { api: await freePort(), volume: await freePort(), metering: await freePort(), image: await freePort() };
+  const ports = { api: await freePort(), volume: await freePort(), metering: await freePort(), image: await freePort(), identity: await freePort() };
   const urls = {
     compute: `http://127.0.0.1:${ports.api}/v2.1`,
     volume: `http://127.0.0.1:${ports.volume}/v3`,
     metering: `http://127.0.0.1:${ports.metering}`,
     image: `http://127.0.0.1:${ports.image}`,
   };
+  // A run's own passwords, made up here: never in the repository.
+  const made = () => randomBytes(12).toString('base64url');
+  const identity = keystone ? { url: `http://127.0.0.1:${ports.identity}/v3`, credentials: { admin: made(), demo: made(), service: made() } } : undefined;
   const downTime = String(options.serviceDownTime ?? 60);
   const group = new ProcessGroup({
     OS_DEFAULT__TRANSPORT_URL: options.rpcUrl ?? infra.rabbit['rpc']!,
@@ -57,6 +72,9 @@ export async function startSeparateSystem(options: SystemOptions = {}): Promise<
     OS_DEFAULT__SERVICE_DOWN_TIME: downTime,
     OS_GLANCE__ENDPOINT_OVERRIDE: urls.image,
     OS_CINDER__ENDPOINT_OVERRIDE: urls.volume,
+    ...(identity
+      ? { OS_DEFAULT__AUTH_STRATEGY: 'keystone', OS_KEYSTONE_AUTHTOKEN__AUTH_URL: identity.url, OS_KEYSTONE_AUTHTOKEN__PASSWORD: identity.credentials.service }
+      : {}),
     ...options.env,
   });
   const health = (port: number) => `http://127.0.0.1:${port}/healthz`;
@@ -70,6 +88,7 @@ export async function startSeparateSystem(options: SystemOptions = {}): Promise<
   try {
     // Independent services start side by side; the compute hosts need the scheduler, the api last.
     await Promise.all([
+      ...(identity ? [startIdentity(group, identity, ports.identity, db['identity']!, urls)] : []),
       group.start('image', 'image', { OS_DEFAULT__BIND_PORT: String(ports.image) }, health(ports.image)),
       group.start(
         'volume',
@@ -126,5 +145,32 @@ export async function startSeparateSystem(options: SystemOptions = {}): Promise<
     await stop();
     throw error;
   }
-  return { group, urls, ports, stop, startMetering };
+  const login = async (user: 'demo' | 'admin' = 'demo') => {
+    if (!identity) return new Cloud(urls);
+    const { token, projectId } = await passwordLogin(identity.url, user, identity.credentials[user], user);
+    return new Cloud(urls, { token, projectId });
+  };
+  return { group, urls, ports, ...(identity ? { identity } : {}), login, stop, startMetering };
+}
+
+/** keystone with this run's bootstrap passwords, its catalog listing the run's ports. */
+async function startIdentity(group: ProcessGroup, identity: { url: string; credentials: Credentials }, port: number, database: string, urls: SeparateSystem['urls']) {
+  const { admin, demo, service } = identity.credentials;
+  await group.start(
+    'identity',
+    'identity',
+    {
+      OS_EVENTLET_SERVER__PUBLIC_PORT: String(port),
+      OS_DATABASE__CONNECTION: database,
+      OS_BOOTSTRAP__ADMIN_PASSWORD: admin,
+      OS_BOOTSTRAP__DEMO_PASSWORD: demo,
+      OS_BOOTSTRAP__SERVICE_PASSWORD: service,
+      OS_CATALOG__IDENTITY_URL: identity.url,
+      OS_CATALOG__COMPUTE_URL: urls.compute,
+      OS_CATALOG__VOLUME_URL: `${urls.volume}/$(project_id)s`,
+      OS_CATALOG__IMAGE_URL: urls.image,
+      OS_CATALOG__METERING_URL: urls.metering,
+    },
+    `http://127.0.0.1:${port}/healthz`,
+  );
 }

@@ -5,7 +5,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Cloud, waitFor } from '../src/client.js';
+import type { Cloud} from '../src/client.js';
+import { waitFor } from '../src/client.js';
 import { ARTEMIS, requireArtemis, requireServices } from '../src/infra.js';
 import { startSeparateSystem, type SeparateSystem } from '../src/system.js';
 
@@ -19,7 +20,7 @@ describe.runIf(ready)('hybrid: RPC on AMQP 1.0 (Artemis), notifications on Rabbi
     // The virtual host goes into every AMQP 1.0 address (pseudo_vhost): this run's are its own.
     const run = `hybrid${randomUUID().slice(0, 8)}`;
     system = await startSeparateSystem({ prefix: 'fjord-amqp', computeHosts: 2, rpcUrl: `amqp://${ARTEMIS.host}:${ARTEMIS.port}/${run}` });
-    cloud = new Cloud(system.urls);
+    cloud = await system.login('demo');
   }, 180_000);
 
   afterAll(async () => {

@@ -6,7 +6,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Cloud, http, waitFor } from '../src/client.js';
+import type { Cloud} from '../src/client.js';
+import { http, waitFor } from '../src/client.js';
 import { KAFKA, requireKafka, requireServices } from '../src/infra.js';
 import { startSeparateSystem, type SeparateSystem } from '../src/system.js';
 
@@ -39,7 +40,7 @@ describe.runIf(ready)('hybrid: RPC on RabbitMQ, notifications on Kafka', () => {
       hostCapacity: { vcpus: 1000, memory_mb: 1_000_000, local_gb: 100_000 },
       notificationUrl: `kafka://${KAFKA.host}:${KAFKA.port}/${run}`,
     });
-    cloud = new Cloud(system.urls);
+    cloud = await system.login('demo');
   }, 180_000);
 
   afterAll(async () => {

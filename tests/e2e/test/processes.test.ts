@@ -5,7 +5,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Cloud, PROJECT, http, waitFor } from '../src/client.js';
+import type { Cloud} from '../src/client.js';
+import { waitFor } from '../src/client.js';
 import { requireServices, stopContainers } from '../src/infra.js';
 import { OpenStackCli, openstackAvailable } from '../src/openstack-cli.js';
 import { startSeparateSystem, type SeparateSystem } from '../src/system.js';
@@ -21,7 +22,7 @@ let cloud: Cloud;
 describe.runIf(ready)('separate processes on RabbitMQ and PostgreSQL', () => {
   beforeAll(async () => {
     system = await startSeparateSystem({ computeHosts: 2, serviceDownTime: 4, slowHost: { host: 'compute3', availabilityZone: 'slow', spawnDelay: 60 } });
-    cloud = new Cloud(system.urls);
+    cloud = await system.login('demo');
   }, 180_000);
 
   afterAll(async () => {
@@ -50,7 +51,7 @@ describe.runIf(ready)('separate processes on RabbitMQ and PostgreSQL', () => {
     );
     expect(new Set(events.map((e) => e['request_id']))).toEqual(new Set([requestId]));
 
-    expect((await http('DELETE', `${system.urls.compute}/servers/${server.id}`)).status).toBe(204);
+    expect((await cloud.request('DELETE', `${system.urls.compute}/servers/${server.id}`)).status).toBe(204);
     await cloud.waitForGone(server.id, 30_000);
     await waitFor('the volume to be deleted', () => cloud.volume(volumeId), (r) => r.status === 404, 30_000);
   }, 90_000);
@@ -60,22 +61,29 @@ describe.runIf(ready)('separate processes on RabbitMQ and PostgreSQL', () => {
     const server = await cloud.waitForStatus(created.body.server.id, ['ERROR', 'ACTIVE'], 30_000);
     expect(server.status).toBe('ERROR');
     expect(server.fault.message).toContain('No valid host was found');
-    expect((await http('DELETE', `${system.urls.compute}/servers/${server.id}`)).status).toBe(204);
+    expect((await cloud.request('DELETE', `${system.urls.compute}/servers/${server.id}`)).status).toBe(204);
   });
 
   describe.runIf(cliPresent)('driven by the real openstack client', () => {
+    // Password auth from OS_* variables alone, as against a real cloud: the catalog leads to the rest.
     let cli: OpenStackCli;
+    let admin: OpenStackCli;
     const name = `cli-${randomUUID().slice(0, 6)}`;
-    beforeAll(async () => {
-      cli = await OpenStackCli.forSystem(system.urls, PROJECT);
+    beforeAll(() => {
+      const { url, credentials } = system.identity!;
+      cli = OpenStackCli.withPassword(url, { name: 'demo', password: credentials.demo, project: 'demo' });
+      admin = OpenStackCli.withPassword(url, { name: 'admin', password: credentials.admin, project: 'admin' });
     });
 
-    it('lists flavors, images and hypervisors', async () => {
+    it('lists flavors and images as demo, and hypervisors as admin only', async () => {
       const flavors = await cli.json<Array<{ Name: string; RAM: number }>>('flavor', 'list');
       expect(flavors.map((f) => f.Name)).toEqual(expect.arrayContaining(['m1.tiny', 'm1.small', 'm1.medium', 'm1.large', 'm1.xlarge']));
       const images = await cli.json<Array<{ Name: string }>>('image', 'list');
       expect(images.map((i) => i.Name)).toContain('cirros-0.6.2-x86_64-disk');
-      const hypervisors = await cli.json<Array<Record<string, unknown>>>('hypervisor', 'list');
+      const refused = await cli.run('hypervisor', 'list');
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toMatch(/Policy doesn't allow os_compute_api:os-hypervisors/);
+      const hypervisors = await admin.json<Array<Record<string, unknown>>>('hypervisor', 'list');
       expect(hypervisors.map((h) => h['Hypervisor Hostname'])).toEqual(expect.arrayContaining(['compute1', 'compute2']));
     }, 60_000);
 

@@ -7,7 +7,8 @@
 import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Cloud, requireServices, startSeparateSystem, type SeparateSystem } from '@fjord/e2e-tests';
+import type { Cloud} from '@fjord/e2e-tests';
+import { requireServices, startSeparateSystem, type SeparateSystem } from '@fjord/e2e-tests';
 import { createVhost, deleteVhost, transportUrl, fault, requireFaultNodes, SUITE_PASSWORD } from '../src/nodes.js';
 import { report } from '../src/report.js';
 
@@ -44,7 +45,7 @@ describe.runIf(ready)('the apps through a RabbitMQ restart', () => {
       notificationUrl: url,
       env: { OS_OSLO_MESSAGING_RABBIT__AMQP_DURABLE_QUEUES: 'true', OS_DEFAULT__INSTANCE_BUILD_TIMEOUT: '60' },
     });
-    cloud = new Cloud(system.urls);
+    cloud = await system.login('demo');
   }, 180_000);
 
   afterAll(async () => {

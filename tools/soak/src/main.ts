@@ -11,7 +11,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
-import { Cloud, requireServices, startSeparateSystem } from '@fjord/e2e-tests';
+import { requireServices, startSeparateSystem } from '@fjord/e2e-tests';
 import { createVhost, deleteVhost, fault, management, requireFaultNodes, transportUrl } from '@fjord/fault-tests/nodes';
 
 const { values: args } = parseArgs({
@@ -49,7 +49,7 @@ const system = await startSeparateSystem({
   notificationUrl: url,
   env: { OS_OSLO_MESSAGING_RABBIT__AMQP_DURABLE_QUEUES: 'true', OS_DEFAULT__INSTANCE_BUILD_TIMEOUT: '120', FJORD_LOG_LEVEL: 'warn' },
 });
-const cloud = new Cloud(system.urls);
+const cloud = await system.login('demo');
 const outcomes = new Map<string, number>();
 const count = (what: string) => outcomes.set(what, (outcomes.get(what) ?? 0) + 1);
 
