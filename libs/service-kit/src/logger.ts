@@ -1,4 +1,5 @@
 /** Structured JSON logs (pino) for every service, and the adapter the messaging library takes. */
+import { closeSync, openSync, writeSync } from 'node:fs';
 import { pino, type DestinationStream, type Logger as PinoLogger } from 'pino';
 import type { Logger as MessagingLogger } from '@fjord/messaging';
 
@@ -34,6 +35,28 @@ export function createLogger(options: LoggerOptions): ServiceLogger {
   if (!LEVELS.has(level)) throw new Error(`log level ${JSON.stringify(level)} is not one of ${[...LEVELS].join(', ')}`);
   const settings = { name: options.service, level, redact: { paths: REDACTED_KEYS, censor: '***' } };
   return options.destination ? pino(settings, options.destination as DestinationStream) : pino(settings);
+}
+
+/**
+ * `[DEFAULT] log_file` (oslo.log's): lines appended synchronously, so none is lost at exit. After
+ * close() a late line (a timer's, a socket's) is dropped rather than thrown into its caller.
+ */
+export class LogFile implements DestinationStream {
+  private fd: number | null;
+
+  constructor(readonly path: string) {
+    this.fd = openSync(path, 'a');
+  }
+
+  write(line: string): void {
+    if (this.fd !== null) writeSync(this.fd, line);
+  }
+
+  close(): void {
+    if (this.fd === null) return;
+    closeSync(this.fd);
+    this.fd = null;
+  }
 }
 
 /** The messaging library logs `(msg, fields)`; pino takes `(fields, msg)`. */

@@ -1,4 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import { mkdtemp, readFile, readdir, readlink } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Type } from 'typebox';
@@ -215,6 +218,24 @@ describe('RPC instrumentation', () => {
     const client = getRpcClient(await service.rpcTransport(), new Target({ topic: 'locks', server: 'host1' }), { timeout: 5 });
     expect(await client.call({}, 'open')).toBe('opened');
     await expect(client.call({}, 'hidden')).rejects.toMatchObject({ excType: 'NoSuchMethod' });
+  });
+});
+
+describe('[DEFAULT] log_file', () => {
+  it('appends the lines to the file, closes it at stop, and drops a late line instead of throwing', async () => {
+    const file = join(await mkdtemp(join(tmpdir(), 'fjord-log-')), 'service.log');
+    const conf = loadServiceConfig({ env: {}, values: { DEFAULT: { transport_url: `memory:///${randomUUID()}`, host: 'host1', log_file: file, log_level: 'info' } } });
+    const service = new Service({ name: 'filed', conf });
+    const openOnFile = async () => (await Promise.all((await readdir('/proc/self/fd')).map((fd) => readlink(`/proc/self/fd/${fd}`).catch(() => '')))).filter((target) => target === file).length;
+    service.logger.info('before start');
+    await service.start();
+    expect(await openOnFile()).toBe(1);
+    await service.stop();
+    expect(await openOnFile()).toBe(0);
+    expect(() => service.logger.info('too late')).not.toThrow();
+    const lines = (await readFile(file, 'utf8')).trim().split('\n').map((line) => JSON.parse(line) as { msg: string });
+    expect(lines.map((line) => line.msg)).toEqual(expect.arrayContaining(['before start', 'filed stopped']));
+    expect(lines.map((line) => line.msg)).not.toContain('too late');
   });
 });
 

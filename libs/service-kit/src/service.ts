@@ -17,8 +17,7 @@ import {
   type RpcServerOptions,
   type Transport,
 } from '@fjord/messaging';
-import { pino } from 'pino';
-import { createLogger, messagingLogger, type ServiceLogger } from './logger.js';
+import { LogFile, createLogger, messagingLogger, type ServiceLogger } from './logger.js';
 import { ServiceMetrics } from './metrics.js';
 import { HealthChecks, type HealthCheck } from './health.js';
 import { createHttpApp, type HttpApp } from './http/app.js';
@@ -86,8 +85,8 @@ export class Service {
   readonly urls: { http?: string } = {};
 
   private state: State = 'new';
-  /** `[DEFAULT] log_file`: written synchronously, and left open after stop (a late log line must not throw). */
-  private readonly logFile?: ReturnType<typeof pino.destination>;
+  /** `[DEFAULT] log_file`, closed by stop(). */
+  private readonly logFile?: LogFile;
   private rpc?: Promise<Transport>;
   private notifications?: Promise<Transport>;
   private app?: HttpApp;
@@ -108,7 +107,7 @@ export class Service {
     this.conf.setDefault('DEFAULT', 'rpc_ping_enabled', true);
     const level = this.conf.get<string | null>('DEFAULT', 'log_level') ?? (this.conf.get<boolean>('DEFAULT', 'debug') ? 'debug' : undefined);
     const logFile = options.logger ? null : this.conf.get<string | null>('DEFAULT', 'log_file');
-    if (logFile) this.logFile = pino.destination({ dest: logFile, append: true, sync: true });
+    if (logFile) this.logFile = new LogFile(logFile);
     this.logger = options.logger ?? createLogger({ service: options.name, level: level ?? null, ...(this.logFile ? { destination: this.logFile } : {}) });
     this.metrics = new ServiceMetrics(options.name);
     this.health = new HealthChecks(options.name);
@@ -275,6 +274,7 @@ export class Service {
     await step('databases', () => Promise.all(this.databases.map((db) => db.close())));
     this.state = 'stopped';
     this.logger.info(`${this.name} stopped`);
+    this.logFile?.close();
   }
 
   private makeApp(options: HttpOptions, docs: boolean): Promise<HttpApp> {
