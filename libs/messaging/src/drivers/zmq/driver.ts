@@ -18,7 +18,7 @@ import { ZmqListener } from './listener.js';
 import type { Matchmaker } from './matchmaker/index.js';
 import { Peer } from './peers.js';
 import type { ZmqSettings } from './settings.js';
-import { decodeBody, encodeFrames, requestBody, type ZmqMessage } from './wire.js';
+import { decodeBody, encodeFrames, requestBody, requestTarget, type ZmqMessage } from './wire.js';
 
 export const NOTIFICATIONS_REFUSED =
   'notifications are not supported on zmq:// (the ZeroMQ driver carries RPC only): deploy hybrid, with [oslo_messaging_notifications] transport_url on a broker such as rabbit:// or kafka://';
@@ -60,9 +60,11 @@ export class ZmqDriver implements Driver {
     const msgId = uuidHex();
     const call = options.waitForReply;
     const body = requestBody(request, ctxt, msgId, call, options.callMonitorTimeout);
-    const frames = (address: string) => encodeFrames({ kind: call ? 'call' : 'cast', target: address, replyTo: call ? this.routingId : '', msgId, body });
+    // The matchmaker key: topic.server for a directed message, else the topic (any server, fanout).
+    const key = target.server ? `${target.topic}.${target.server}` : target.topic;
+    const frames = (address: string) => encodeFrames({ kind: call ? 'call' : 'cast', target: requestTarget(address, key), replyTo: call ? this.routingId : '', msgId, body });
     if (!call) {
-      await this.deliver(target, frames, options, { giveUpAt: Date.now() + this.settings.lookup.castGiveUpMs, done: () => this.closed });
+      await this.deliver(target, key, frames, options, { giveUpAt: Date.now() + this.settings.lookup.castGiveUpMs, done: () => this.closed });
       return undefined;
     }
     const timeout = options.timeout ?? 60;
@@ -75,7 +77,7 @@ export class ZmqDriver implements Driver {
     };
     pending.promise.then(settle, settle);
     // The call's own timer ends it; the lookups stop when it has (giveUpAt only bounds connecting).
-    this.deliver(target, frames, options, { giveUpAt: Date.now() + timeout * 1000, done: () => settled || this.closed }, (peer) => {
+    this.deliver(target, key, frames, options, { giveUpAt: Date.now() + timeout * 1000, done: () => settled || this.closed }, (peer) => {
       via = peer;
       peer.calls++;
     }).catch((err: unknown) => pending.fail(err as Error));
@@ -115,13 +117,12 @@ export class ZmqDriver implements Driver {
    */
   private async deliver(
     target: Target,
+    key: string,
     frames: (address: string) => Buffer[],
     options: SendOptions,
     limits: { giveUpAt: number; done: () => boolean },
     onPeer?: (peer: Peer) => void,
   ): Promise<void> {
-    const topic = target.topic as string;
-    const key = target.server ? `${topic}.${target.server}` : topic;
     const retry = options.retry ?? -1;
     const call = onPeer !== undefined;
     let pause = FIRST_PAUSE_MS;

@@ -16,7 +16,7 @@ import type { DriverListener, IncomingRpc } from '../contract.js';
 import type { Matchmaker } from './matchmaker/index.js';
 import { MAX_MESSAGE_BYTES } from './peers.js';
 import type { ZmqSettings } from './settings.js';
-import { decodeBody, decodeFrames, encodeFrames, replyBody, type ZmqKind, type ZmqMessage } from './wire.js';
+import { decodeBody, decodeFrames, encodeFrames, replyBody, targetKey, type ZmqKind, type ZmqMessage } from './wire.js';
 
 /** How often a reader waiting for requests wakes to see whether it was stopped. */
 const POLL_MS = 250;
@@ -172,6 +172,11 @@ export class ZmqListener implements DriverListener {
       if (message.kind !== 'call' && message.kind !== 'cast') throw new MalformedMessage(`a ${message.kind} is not a request`);
     } catch (err) {
       this.logger.error('Dropping a malformed zmq:// message', { address: this.address, error: (err as Error).message });
+      return;
+    }
+    const key = targetKey(message.target);
+    if (key === undefined || !this.keys.includes(key)) {
+      this.logger.warn('Dropping a zmq:// request for a key this listener does not serve', { address: this.address, target: message.target, keys: this.keys });
       return;
     }
     if (this.duplicates.has(message.msgId)) {

@@ -136,14 +136,16 @@ describe.skipIf(!available)('zmq:// robustness', () => {
     await raw.send(['garbage']);
     await raw.send(['', 'zmq/9', 'cast', address, '', 'id-1', '{}']);
     await raw.send(['', PROTOCOL, 'bogus', address, '', 'id-2', '{}']);
-    await raw.send(['', PROTOCOL, 'cast', address, '', 'id-3', '{not json']);
-    await raw.send(['', PROTOCOL, 'call', address, 'raw-test', 'id-4', '{not json']);
+    await raw.send(['', PROTOCOL, 'cast', `${address}/${topic}`, '', 'id-3', '{not json']);
+    // For another topic's listener that had this port before: not for this one.
+    await raw.send(encodeFrames({ kind: 'cast', target: `${address}/another-topic`, replyTo: '', msgId: 'id-5', body: requestBody({ method: 'count', args: {} }, {}, 'id-5', false, undefined) }));
+    await raw.send(['', PROTOCOL, 'call', `${address}/${topic}.s1`, 'raw-test', 'id-4', '{not json']);
     const answer = decodeFrames(await raw.receive());
     expect(answer).toMatchObject({ kind: 'reply', target: 'raw-test', msgId: 'id-4' });
     expect(decodeBody(answer.body)).toMatchObject({ result: null, ending: true, failure: expect.stringMatching(/MalformedMessage.*not valid JSON/) });
 
     // The same call twice (a retransmission): executed and answered once.
-    const call = encodeFrames({ kind: 'call', target: address, replyTo: 'raw-test', msgId: 'dup-1', body: requestBody({ method: 'count', args: {} }, {}, 'dup-1', true, undefined) });
+    const call = encodeFrames({ kind: 'call', target: `${address}/${topic}`, replyTo: 'raw-test', msgId: 'dup-1', body: requestBody({ method: 'count', args: {} }, {}, 'dup-1', true, undefined) });
     await raw.send(call);
     await raw.send(call);
     expect(decodeBody(decodeFrames(await raw.receive()).body)).toMatchObject({ result: 1, failure: null });
@@ -155,6 +157,7 @@ describe.skipIf(!available)('zmq:// robustness', () => {
     expect(errors.filter((m) => m === 'Dropping a malformed zmq:// message')).toHaveLength(3);
     expect(errors.filter((m) => m === 'Rejecting a malformed RPC message')).toHaveLength(2);
     expect(logger.lines.filter((l) => l.msg === 'Dropping a duplicate RPC message')).toHaveLength(1);
+    expect(logger.lines.filter((l) => l.msg === 'Dropping a zmq:// request for a key this listener does not serve')).toHaveLength(1);
     expect(await getRpcClient(t[1] as Transport, new Target({ topic }), { timeout: 5 }).call({}, 'echo', { v: 'still here' })).toBe('still here');
   });
 

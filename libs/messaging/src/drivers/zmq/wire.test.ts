@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { MalformedMessage } from '../../errors.js';
-import { FRAME_COUNT, PROTOCOL, decodeBody, decodeFrames, encodeFrames, replyBody, requestBody } from './wire.js';
+import { FRAME_COUNT, PROTOCOL, decodeBody, decodeFrames, encodeFrames, replyBody, requestBody, requestTarget, targetKey } from './wire.js';
 
 const frames = (...parts: string[]) => parts.map((p) => Buffer.from(p));
 
@@ -22,6 +22,12 @@ describe('zmq:// frames', () => {
       _unique_id: 'a'.repeat(32),
       _context_request_id: 'req-1',
     });
+  });
+
+  it("names a request's target by the listener's address and the key it was found under", () => {
+    expect(requestTarget('10.0.0.1:50000', 'compute.host1')).toBe('10.0.0.1:50000/compute.host1');
+    expect(targetKey('10.0.0.1:50000/compute.host1')).toBe('compute.host1');
+    expect(targetKey('10.0.0.1:50000')).toBeUndefined();
   });
 
   it('carries a reply as result, failure and ending, as the amqp drivers do', () => {

@@ -7,8 +7,11 @@
  *                    ROUTER proxy can push and pop routing ids in front of it
  *   1  "fjord-zmq/1" protocol and version
  *   2  kind          "call" | "cast" (client to listener), "reply" | "heartbeat" (listener to caller)
- *   3  target        where the message goes: the listener's `host:port` from the matchmaker for a
- *                    request, the caller's routing id for a reply; a proxy routes on this frame
+ *   3  target        where the message goes. A request: `<host>:<port>/<key>`, the listener's
+ *                    address and the matchmaker key it was found under (topic or topic.server); a
+ *                    proxy routes on the address, the listener drops a key it does not serve (a
+ *                    port taken over by another topic's listener after a stale lookup). A reply:
+ *                    the caller's routing id
  *   4  reply-to      a call's caller routing id (its DEALER's id); "" otherwise
  *   5  message id    32 hex digits: a call's `_msg_id` (replies carry it back), a cast's
  *                    `_unique_id`; listeners drop a second message with the same id
@@ -58,6 +61,17 @@ export function decodeFrames(frames: readonly Buffer[]): ZmqMessage {
   const reply = replyTo.toString('latin1');
   if (kindText === 'call' && !ID.test(reply)) throw new MalformedMessage('a call needs a reply-to routing id');
   return { kind: kindText as ZmqKind, target: target.toString('latin1'), replyTo: reply, msgId: id, body };
+}
+
+/** A request's target frame: the listener's address and the key it was looked up under. */
+export function requestTarget(address: string, key: string): string {
+  return `${address}/${key}`;
+}
+
+/** The key part of a request's target frame (undefined when it has none). */
+export function targetKey(target: string): string | undefined {
+  const slash = target.indexOf('/');
+  return slash < 0 ? undefined : target.slice(slash + 1);
 }
 
 function shorten(frame: Buffer): string {
