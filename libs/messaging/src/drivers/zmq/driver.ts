@@ -25,6 +25,8 @@ export const NOTIFICATIONS_REFUSED =
 
 /** How long a listener that failed to connect goes to the back of the line. */
 const SUSPECT_MS = 30_000;
+/** A DEALER unused this long, with no call waiting on it, is closed (its listener may be long gone). */
+const IDLE_PEER_MS = 300_000;
 const FIRST_PAUSE_MS = 50;
 
 export class ZmqDriver implements Driver {
@@ -38,6 +40,7 @@ export class ZmqDriver implements Driver {
   /** This transport's DEALERs' routing id: frame 4 of its calls, where replies go. */
   private readonly routingId: string;
   private closed = false;
+  private prunedAt = Date.now();
 
   constructor(
     private readonly settings: ZmqSettings,
@@ -196,8 +199,25 @@ export class ZmqDriver implements Driver {
 
   private peer(address: string): Peer {
     let peer = this.peers.get(address);
-    if (!peer) this.peers.set(address, (peer = new Peer(address, this.routingId, (m) => this.onAnswer(m), this.logger)));
+    if (!peer) {
+      this.prune();
+      this.peers.set(address, (peer = new Peer(address, this.routingId, (m) => this.onAnswer(m), this.logger)));
+    }
     return peer;
+  }
+
+  /** Now and then, when a new DEALER is made: close idle ones and forget old suspicions. */
+  private prune(): void {
+    const now = Date.now();
+    if (now - this.prunedAt < SUSPECT_MS) return;
+    this.prunedAt = now;
+    for (const [address, peer] of this.peers) {
+      if (peer.calls === 0 && now - peer.lastUsed > IDLE_PEER_MS) {
+        peer.close();
+        this.peers.delete(address);
+      }
+    }
+    for (const [address, until] of this.suspects) if (until <= now) this.suspects.delete(address);
   }
 
   private isSuspect(address: string, now: number): boolean {

@@ -19,6 +19,8 @@ export class Peer {
   private closed = false;
   /** Calls sent through this peer whose reply is still awaited. */
   calls = 0;
+  /** When a message last went out (ms since the epoch). */
+  lastUsed = Date.now();
 
   constructor(
     readonly address: string,
@@ -47,6 +49,7 @@ export class Peer {
       if (this.closed) return false;
       try {
         await this.socket.send(frames);
+        this.lastUsed = Date.now();
         return true;
       } catch (err) {
         if (this.closed) return false;
