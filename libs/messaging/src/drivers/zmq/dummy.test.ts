@@ -6,6 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { MessagingTimeout, TransportClosed } from '../../errors.js';
 import { getRpcClient } from '../../rpc/client.js';
 import { getRpcServer } from '../../rpc/server.js';
+import { Target } from '../../rpc/target.js';
 import type { Transport } from '../../transport/transport.js';
 import { DummyMatchmaker } from './matchmaker/dummy.js';
 import { sleep, uniqueName, until, zmqConfig, zmqTransport } from './test-support.test-helper.js';
@@ -40,6 +41,23 @@ describe('zmq:// with the dummy matchmaker', () => {
     await client.prepare({ server: 'a' }).cast({}, 'note', { tag: 'direct' });
     await until(() => casts.length === 3, 'two fanout casts and one direct cast', 5000);
     expect(casts.sort()).toEqual(['a:all', 'a:direct', 'b:all']);
+  });
+
+  it('hands over nothing while paused, then everything on resume', async () => {
+    const t = await transport();
+    const topic = uniqueName('paused');
+    const got: unknown[] = [];
+    const listener = await t.driver.listen(new Target({ topic, server: 's' }), (incoming) => void got.push(incoming.request.args['i']));
+    cleanups.push(() => listener.stop());
+    // Paused while a read waits on the socket: even the message that read takes waits for resume.
+    listener.pause?.();
+    const client = getRpcClient(t, { topic }, { timeout: 5 });
+    for (const i of [1, 2, 3]) await client.cast({}, 'x', { i });
+    await sleep(400);
+    expect(got).toEqual([]);
+    listener.resume?.();
+    await until(() => got.length === 3, 'the three casts after resume', 5000);
+    expect(got).toEqual([1, 2, 3]);
   });
 
   it('lets a record expire unless refreshed, and keeps prefixes apart', async () => {

@@ -144,8 +144,7 @@ export class ZmqListener implements DriverListener {
   private async readLoop(): Promise<void> {
     while (!this.stopped) {
       if (this.paused) {
-        await new Promise<void>((resolve) => (this.wake = resolve));
-        this.wake = undefined;
+        await this.resumed();
         continue;
       }
       let frames: Buffer[];
@@ -159,8 +158,19 @@ export class ZmqListener implements DriverListener {
         await new Promise((resolve) => setTimeout(resolve, POLL_MS));
         continue;
       }
+      // A read that was already waiting when pause() came: its message waits for resume().
+      while (this.paused && !this.stopped) await this.resumed();
+      if (this.stopped) {
+        this.logger.debug('zmq:// listener stopped while paused: a request read meanwhile is dropped', { address: this.address });
+        return;
+      }
       this.handle(frames);
     }
+  }
+
+  private async resumed(): Promise<void> {
+    await new Promise<void>((resolve) => (this.wake = resolve));
+    this.wake = undefined;
   }
 
   private handle(frames: Buffer[]): void {
