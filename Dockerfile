@@ -70,6 +70,8 @@ COPY --from=runtime-deps /fjord ./
 COPY --from=build /out ./
 COPY docker/entrypoint.sh /usr/local/bin/fjord-entrypoint
 COPY etc/compose/ /etc/fjord/
+# The credentials volume starts as a copy of this folder: owned by node, private.
+RUN install -d -o node -g node -m 700 /var/lib/fjord/credentials
 USER node
 ENTRYPOINT ["fjord-entrypoint"]
 CMD ["api"]

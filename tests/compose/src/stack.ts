@@ -7,6 +7,7 @@ import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
+import { Cloud, passwordLogin } from '@fjord/e2e-tests';
 
 const run = promisify(execFile);
 
@@ -54,8 +55,14 @@ export interface Stack {
   /** Where the published ports answer from here. */
   host: string;
   urls: { compute: string; volume: string; metering: string; image: string; console: string; rabbitmqManagement: string };
+  /** identity's URL, as the catalog names it (`FJORD_PUBLIC_HOST` is this host). */
+  identityUrl: string;
   /** From `up` to every container healthy, in ms. */
   upToHealthyMs: number;
+  /** The bootstrap users' passwords, read from the credentials volume as identity kept them. */
+  credentials(): Promise<Record<'admin' | 'demo' | 'service', string>>;
+  /** A Cloud acting as demo (member of project demo) or admin, with a token from identity. */
+  login(user: 'demo' | 'admin'): Promise<Cloud>;
   /** `docker-compose <args>` on this stack (project fjord). */
   compose(...args: string[]): Promise<string>;
   /** Adds the services of a compose profile (`COMPOSE_PROFILES=<profile> docker-compose up -d`), waiting until healthy. */
@@ -77,15 +84,30 @@ export async function composeAddress(): Promise<string> {
 export async function upStack(upArgs: string[] = [], env: Record<string, string> = {}): Promise<Stack> {
   // A stack a failed run left behind would hold the ports and the volumes.
   await checked(['down']);
+  // identity's catalog must name the address the client reaches the APIs on.
+  const host = await composeAddress();
+  env = { FJORD_PUBLIC_HOST: host, ...env };
   const began = Date.now();
   await checked(['up', ...upArgs], env);
   const upToHealthyMs = Date.now() - began;
-  const host = (await checked(['address'])).trim();
   const base = (port: number) => `http://${host}:${port}`;
+  const urls = { compute: `${base(8774)}/v2.1`, volume: `${base(8776)}/v3`, metering: base(8777), image: base(9292), console: base(8790), rabbitmqManagement: base(15672) };
+  const identityUrl = `${base(5000)}/v3`;
+  const credentials = async () => {
+    const text = await checked(['compose', 'exec', '-T', 'identity', 'cat', '/var/lib/fjord/credentials/passwords'], env);
+    const kept = Object.fromEntries(text.split('\n').filter((line) => line.includes('=')).map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]));
+    return { admin: kept['admin'] ?? '', demo: kept['demo'] ?? '', service: kept['service'] ?? '' };
+  };
   return {
     host,
-    urls: { compute: `${base(8774)}/v2.1`, volume: `${base(8776)}/v3`, metering: base(8777), image: base(9292), console: base(8790), rabbitmqManagement: base(15672) },
+    urls,
+    identityUrl,
     upToHealthyMs,
+    credentials,
+    login: async (user) => {
+      const { token, projectId } = await passwordLogin(identityUrl, user, (await credentials())[user], user);
+      return new Cloud(urls, { token, projectId });
+    },
     compose: (...args) => checked(['compose', ...args], env),
     addProfile: async (profile) => {
       await checked(['compose', 'up', '-d', '--no-build'], { ...env, COMPOSE_PROFILES: profile });

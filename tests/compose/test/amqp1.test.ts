@@ -2,22 +2,25 @@
  * The compose profile of the seeds' other hybrid deployment, as the README runs it:
  * `docker compose --env-file etc/compose/amqp1.env up` puts RPC on AMQP 1.0 (Artemis, profile
  * amqp1) and notifications on RabbitMQ. A server boots through the scheduler and a compute host,
- * and metering sees it.
+ * and metering sees it. The passwords come from the shell here, and win over made-up ones.
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Cloud, waitFor } from '@fjord/e2e-tests';
+import type { Cloud} from '@fjord/e2e-tests';
+import { waitFor } from '@fjord/e2e-tests';
 import { requireComposeStack, upStack, type Stack } from '../src/stack.js';
 
 const ready = await requireComposeStack();
+const passwords = { FJORD_ADMIN_PASSWORD: `adm-${randomUUID()}`, FJORD_DEMO_PASSWORD: `demo-${randomUUID()}`, FJORD_SERVICE_PASSWORD: `svc-${randomUUID()}` };
 
 describe.runIf(ready)('docker compose --env-file etc/compose/amqp1.env up: RPC on Artemis, notifications on RabbitMQ', () => {
   let stack: Stack;
   let cloud: Cloud;
 
   beforeAll(async () => {
-    stack = await upStack([], { FJORD_COMPOSE_ENV_FILE: 'etc/compose/amqp1.env' });
-    cloud = new Cloud(stack.urls);
+    stack = await upStack([], { FJORD_COMPOSE_ENV_FILE: 'etc/compose/amqp1.env', ...passwords });
+    expect(await stack.credentials()).toEqual({ admin: passwords.FJORD_ADMIN_PASSWORD, demo: passwords.FJORD_DEMO_PASSWORD, service: passwords.FJORD_SERVICE_PASSWORD });
+    cloud = await stack.login('demo');
     console.log(`\n[compose figures] amqp1 profile: up to healthy in ${stack.upToHealthyMs / 1000} s\n`);
   });
 

@@ -1,26 +1,31 @@
 /**
  * `docker compose up` of the repository's docker-compose.yml, unmodified: RPC on RabbitMQ,
- * notifications on Kafka, PostgreSQL, the six apps with two compute hosts. A server boots with a
- * volume through the api, metering sees every step under the request id, the openstack client
- * drives it, and a restart of the RabbitMQ container is survived.
+ * notifications on Kafka, PostgreSQL, identity, the apps with two compute hosts. Every API wants a
+ * token; the passwords are the ones identity made up and kept in the credentials volume. A server
+ * boots with a volume on demo's token, metering sees every step under the request id, the
+ * openstack client logs in with a password and drives it, and a restart of the RabbitMQ container
+ * is survived.
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Cloud, OpenStackCli, PROJECT, openstackAvailable, waitFor } from '@fjord/e2e-tests';
+import type { Cloud} from '@fjord/e2e-tests';
+import { OpenStackCli, http, openstackAvailable, waitFor } from '@fjord/e2e-tests';
 import { requireComposeStack, upStack, type Stack } from '../src/stack.js';
 
 const ready = await requireComposeStack();
-const APP_SERVICES = ['api', 'scheduler', 'compute1', 'compute2', 'volume', 'metering', 'image', 'console'];
+const APP_SERVICES = ['identity', 'api', 'scheduler', 'compute1', 'compute2', 'volume', 'metering', 'image', 'console'];
 
 describe.runIf(ready)('docker compose up: the hybrid deployment (RabbitMQ RPC, Kafka notifications)', () => {
   let stack: Stack;
   let cloud: Cloud;
+  let admin: Cloud;
   let bootRequestId = '';
   const figures: Record<string, unknown> = {};
 
   beforeAll(async () => {
     stack = await upStack();
-    cloud = new Cloud(stack.urls);
+    cloud = await stack.login('demo');
+    admin = await stack.login('admin');
     figures['upToHealthyS'] = stack.upToHealthyMs / 1000;
   });
 
@@ -32,8 +37,23 @@ describe.runIf(ready)('docker compose up: the hybrid deployment (RabbitMQ RPC, K
   it('brings every service to healthy, with both compute hosts reporting to the scheduler', async () => {
     const ps = await stack.compose('ps');
     for (const service of ['rabbitmq', 'kafka', 'postgres', ...APP_SERVICES]) expect(ps, service).toMatch(new RegExp(`fjord_${service}_1 .*\\(healthy\\)`));
-    const hosts = await waitFor('both compute hosts in the hypervisor list', () => cloud.hypervisors(), (list) => list.length === 2, 60_000, 500);
+    const hosts = await waitFor('both compute hosts in the hypervisor list', () => admin.hypervisors(), (list) => list.length === 2, 60_000, 500);
     expect(hosts.map((h) => h['hypervisor_hostname']).sort()).toEqual(['compute1', 'compute2']);
+  });
+
+  it('makes up the passwords, keeps them in the credentials volume, and wants a token of every API', async () => {
+    const credentials = await stack.credentials();
+    for (const password of Object.values(credentials)) expect(password).toMatch(/^[\w-]{16}$/);
+    expect(await stack.compose('exec', '-T', 'identity', 'fjord-entrypoint', 'credentials')).toContain(`OS_PASSWORD='${credentials.demo}'`);
+    // The other services mount the volume read-only.
+    expect(await stack.compose('exec', '-T', 'api', 'sh', '-c', 'touch /var/lib/fjord/credentials/x 2>&1 || true')).toMatch(/Read-only file system/);
+    for (const url of [`${stack.urls.compute}/servers`, `${stack.urls.volume}/${cloud.projectId}/volumes`, `${stack.urls.image}/v2/images`, `${stack.urls.metering}/v2/events`]) {
+      const refused = await http('GET', url);
+      expect(refused.status, url).toBe(401);
+      expect(refused.headers.get('www-authenticate'), url).toBe('Keystone uri="http://identity:5000/v3"');
+    }
+    expect((await http('GET', stack.urls.compute)).status).toBe(200); // version discovery stays open
+    expect((await cloud.request('GET', `${stack.urls.compute}/os-hypervisors/detail`)).status).toBe(403);
   });
 
   it('boots a server to ACTIVE with its volume attached, and metering sees every step under the request id', async () => {
@@ -90,8 +110,12 @@ describe.runIf(ready)('docker compose up: the hybrid deployment (RabbitMQ RPC, K
       if (process.env['CI'] === 'true') throw new Error('CI=true and the openstack client is missing: .ci/run installs python3-openstackclient');
       context.skip();
     }
-    const cli = await OpenStackCli.forSystem(stack.urls, PROJECT);
-    const hypervisors = await cli.json<Array<Record<string, string>>>('hypervisor', 'list');
+    // Password auth from OS_* variables alone: the catalog leads the client to every API.
+    const credentials = await stack.credentials();
+    const cli = OpenStackCli.withPassword(stack.identityUrl, { name: 'demo', password: credentials.demo, project: 'demo' });
+    expect((await cli.run('hypervisor', 'list')).stderr).toMatch(/HTTP 403/);
+    const adminCli = OpenStackCli.withPassword(stack.identityUrl, { name: 'admin', password: credentials.admin, project: 'admin' });
+    const hypervisors = await adminCli.json<Array<Record<string, string>>>('hypervisor', 'list');
     expect(hypervisors.map((h) => h['Hypervisor Hostname']).sort()).toEqual(['compute1', 'compute2']);
     await cli.ok('server', 'create', '--image', 'cirros-0.6.2-x86_64-disk', '--flavor', 'm1.tiny', '--wait', 'cli-vm');
     const servers = await cli.json<Array<Record<string, string>>>('server', 'list');
@@ -122,19 +146,26 @@ describe.runIf(ready)('docker compose up: the hybrid deployment (RabbitMQ RPC, K
 
   it('runs two more compute hosts with the scale profile, and the scheduler uses them', async () => {
     await stack.addProfile('scale');
-    const hosts = await waitFor('four compute hosts in the hypervisor list', () => cloud.hypervisors(), (list) => list.length === 4, 60_000, 500);
+    const hosts = await waitFor('four compute hosts in the hypervisor list', () => admin.hypervisors(), (list) => list.length === 4, 60_000, 500);
     expect(hosts.map((h) => h['hypervisor_hostname']).sort()).toEqual(['compute1', 'compute2', 'compute3', 'compute4']);
     // The RAM weigher sends boots to the hosts with the most free RAM: the new, empty ones take some.
     const ids = await Promise.all(
       Array.from({ length: 8 }, async (_, n) => {
-        const created = await cloud.boot({ name: `scale-${n}`, flavorRef: '3' });
+        const created = await admin.boot({ name: `scale-${n}`, flavorRef: '3' });
         expect(created.status).toBe(202);
         return created.body.server.id as string;
       }),
     );
-    const placed = await Promise.all(ids.map((id) => cloud.waitForStatus(id, ['ACTIVE', 'ERROR'], 60_000)));
+    const placed = await Promise.all(ids.map((id) => admin.waitForStatus(id, ['ACTIVE', 'ERROR'], 60_000)));
     expect(placed.map((s) => s.status)).toEqual(Array(8).fill('ACTIVE'));
     const used = new Set(placed.map((s) => s['OS-EXT-SRV-ATTR:host']));
     expect([...used].some((host) => host === 'compute3' || host === 'compute4')).toBe(true);
+  });
+
+  it('keeps the passwords and tokens out of every container log', async () => {
+    const logs = await stack.compose('logs', '--no-color');
+    expect(logs.length).toBeGreaterThan(1_000);
+    const secrets = { ...(await stack.credentials()), demoToken: cloud.token!, adminToken: admin.token! };
+    for (const [name, secret] of Object.entries(secrets)) expect(logs.includes(secret), `${name} in the logs`).toBe(false);
   });
 });
