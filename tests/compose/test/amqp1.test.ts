@@ -6,8 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Cloud} from '@fjord/e2e-tests';
-import { waitFor } from '@fjord/e2e-tests';
+import { type Cloud, waitFor } from '@fjord/e2e-tests';
 import { requireComposeStack, upStack, type Stack } from '../src/stack.js';
 
 const ready = await requireComposeStack();

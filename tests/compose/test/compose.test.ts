@@ -8,8 +8,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Cloud} from '@fjord/e2e-tests';
-import { OpenStackCli, http, openstackAvailable, waitFor } from '@fjord/e2e-tests';
+import { type Cloud, OpenStackCli, http, openstackAvailable, waitFor } from '@fjord/e2e-tests';
 import { requireComposeStack, upStack, type Stack } from '../src/stack.js';
 
 const ready = await requireComposeStack();

@@ -5,8 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Cloud} from '../src/client.js';
-import { waitFor } from '../src/client.js';
+import { type Cloud, waitFor } from '../src/client.js';
 import { ARTEMIS, requireArtemis, requireServices } from '../src/infra.js';
 import { startSeparateSystem, type SeparateSystem } from '../src/system.js';
 

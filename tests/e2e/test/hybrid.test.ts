@@ -6,8 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Cloud} from '../src/client.js';
-import { http, waitFor } from '../src/client.js';
+import { type Cloud, http, waitFor } from '../src/client.js';
 import { KAFKA, requireKafka, requireServices } from '../src/infra.js';
 import { startSeparateSystem, type SeparateSystem } from '../src/system.js';
 

@@ -5,8 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Cloud} from '../src/client.js';
-import { waitFor } from '../src/client.js';
+import { type Cloud, waitFor } from '../src/client.js';
 import { requireServices, stopContainers } from '../src/infra.js';
 import { OpenStackCli, openstackAvailable } from '../src/openstack-cli.js';
 import { startSeparateSystem, type SeparateSystem } from '../src/system.js';

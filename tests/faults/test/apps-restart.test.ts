@@ -7,8 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Cloud} from '@fjord/e2e-tests';
-import { requireServices, startSeparateSystem, type SeparateSystem } from '@fjord/e2e-tests';
+import { type Cloud, requireServices, startSeparateSystem, type SeparateSystem } from '@fjord/e2e-tests';
 import { createVhost, deleteVhost, transportUrl, fault, requireFaultNodes, SUITE_PASSWORD } from '../src/nodes.js';
 import { report } from '../src/report.js';
 
