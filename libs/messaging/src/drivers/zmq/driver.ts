@@ -1,7 +1,9 @@
 /**
- * The zmq:// driver object, direct mode: no broker. A listener binds a ROUTER and registers it in
- * the matchmaker; a client looks the target up on every send and connects a DEALER per listener
- * (cached): a topic goes to one listener round-robin, `topic.server` to that server, fanout to all.
+ * The zmq:// driver object. No broker: in direct mode a listener binds a ROUTER and registers it
+ * in the matchmaker, and a client looks the target up on every send and connects a DEALER per
+ * listener (cached): a topic goes to one listener round-robin, `topic.server` to that server,
+ * fanout to all. With use_router_proxy, clients send through the fjord-zmq-proxy routers the
+ * matchmaker names and servers connect to all of them (proxy-client.ts, proxy-listener.ts).
  * Replies and call-monitor heartbeats come back on the DEALER the call went out on.
  *
  * A send that finds nobody (or nobody reachable) looks again, with pauses growing to
@@ -16,31 +18,27 @@ import { ReplyWaiter } from '../amqp/reply-waiter.js';
 import type { Driver, DriverCapabilities, DriverListener, IncomingRpc, RpcReply, RpcRequest, SendOptions } from '../contract.js';
 import { ZmqListener } from './listener.js';
 import type { Matchmaker } from './matchmaker/index.js';
-import { Peer } from './peers.js';
+import { PeerPool, type Peer } from './peers.js';
 import type { ZmqSettings } from './settings.js';
 import { decodeBody, encodeFrames, requestBody, requestTarget, type ZmqMessage } from './wire.js';
 
 export const NOTIFICATIONS_REFUSED =
   'notifications are not supported on zmq:// (the ZeroMQ driver carries RPC only): deploy hybrid, with [oslo_messaging_notifications] transport_url on a broker such as rabbit:// or kafka://';
 
-/** How long a listener that failed to connect goes to the back of the line. */
-const SUSPECT_MS = 30_000;
-/** A DEALER unused this long, with no call waiting on it, is closed (its listener may be long gone). */
-const IDLE_PEER_MS = 300_000;
 const FIRST_PAUSE_MS = 50;
+
+/** One try at handing a message over; `nobody`: no server of the key exists, as far as anyone knows. */
+type Attempt = { sent: true } | { sent: false; problem: string; nobody: boolean };
+const SENT: Attempt = { sent: true };
+
+type AnyListener = ZmqListener;
 
 export class ZmqDriver implements Driver {
   readonly capabilities: DriverCapabilities = { rpc: true, notifications: false, requeue: false, pools: false };
   private readonly replies: ReplyWaiter;
-  private readonly peers = new Map<string, Peer>();
-  private readonly listeners = new Set<ZmqListener>();
-  /** Addresses that did not take a connection lately, and until when they come last. */
-  private readonly suspects = new Map<string, number>();
-  private readonly turns = new Map<string, number>();
-  /** This transport's DEALERs' routing id: frame 4 of its calls, where replies go. */
-  private readonly routingId: string;
+  private readonly pool: PeerPool;
+  private readonly listeners = new Set<AnyListener>();
   private closed = false;
-  private prunedAt = Date.now();
 
   constructor(
     private readonly settings: ZmqSettings,
@@ -48,7 +46,7 @@ export class ZmqDriver implements Driver {
     private readonly logger: Logger,
   ) {
     this.replies = new ReplyWaiter(logger);
-    this.routingId = `${settings.host}/${process.pid}/${uuidHex().slice(0, 12)}`;
+    this.pool = new PeerPool(`${settings.host}/${process.pid}/${uuidHex().slice(0, 12)}`, (m) => this.onAnswer(m), logger);
     if (settings.refreshLoweredFrom !== undefined) {
       logger.warn('[DEFAULT] zmq_target_update is not below zmq_target_expire: records are refreshed every third of the expiry instead', {
         zmq_target_update: settings.refreshLoweredFrom,
@@ -65,9 +63,10 @@ export class ZmqDriver implements Driver {
     const body = requestBody(request, ctxt, msgId, call, options.callMonitorTimeout);
     // The matchmaker key: topic.server for a directed message, else the topic (any server, fanout).
     const key = target.server ? `${target.topic}.${target.server}` : target.topic;
-    const frames = (address: string) => encodeFrames({ kind: call ? 'call' : 'cast', target: requestTarget(address, key), replyTo: call ? this.routingId : '', msgId, body });
+    const frames = (where: string) => encodeFrames({ kind: call ? 'call' : 'cast', target: where, replyTo: call ? this.pool.routingId : '', msgId, body });
+    const attempt = (giveUpAt: number, onPeer?: (peer: Peer) => void): Promise<Attempt> => this.directAttempt(target, key, frames, giveUpAt, onPeer);
     if (!call) {
-      await this.deliver(target, key, frames, options, { giveUpAt: Date.now() + this.settings.lookup.castGiveUpMs, done: () => this.closed });
+      await this.deliver(target, key, attempt, options, { giveUpAt: Date.now() + this.settings.lookup.castGiveUpMs, done: () => this.closed, call: false });
       return undefined;
     }
     const timeout = options.timeout ?? 60;
@@ -79,11 +78,14 @@ export class ZmqDriver implements Driver {
       if (via) via.calls--;
     };
     pending.promise.then(settle, settle);
-    // The call's own timer ends it; the lookups stop when it has (giveUpAt only bounds connecting).
-    this.deliver(target, key, frames, options, { giveUpAt: Date.now() + timeout * 1000, done: () => settled || this.closed }, (peer) => {
+    const onPeer = (peer: Peer) => {
       via = peer;
       peer.calls++;
-    }).catch((err: unknown) => pending.fail(err as Error));
+    };
+    // The call's own timer ends it; the lookups stop when it has (giveUpAt only bounds connecting).
+    this.deliver(target, key, (giveUpAt) => attempt(giveUpAt, onPeer), options, { giveUpAt: Date.now() + timeout * 1000, done: () => settled || this.closed, call: true }).catch(
+      (err: unknown) => pending.fail(err as Error),
+    );
     return pending.promise;
   }
 
@@ -98,7 +100,8 @@ export class ZmqDriver implements Driver {
   async listen(target: Target, onRequest: (request: IncomingRpc) => void): Promise<DriverListener> {
     if (!target.topic || !target.server) throw new InvalidTarget('An RPC server target needs a topic and a server', target);
     if (this.closed) throw new TransportClosed('the zmq:// transport was cleaned up');
-    const listener = new ZmqListener(this.settings, this.matchmaker, this.logger, target, onRequest, (l) => this.listeners.delete(l));
+    const onClosed = (l: AnyListener) => this.listeners.delete(l);
+    const listener = new ZmqListener(this.settings, this.matchmaker, this.logger, target, onRequest, onClosed);
     this.listeners.add(listener);
     return listener.open();
   }
@@ -109,69 +112,69 @@ export class ZmqDriver implements Driver {
     this.replies.close();
     await Promise.all([...this.listeners].map((listener) => listener.stop().catch(() => undefined)));
     for (const listener of [...this.listeners]) listener.close(0);
-    for (const peer of this.peers.values()) peer.close();
-    this.peers.clear();
+    this.pool.closeAll();
     await this.matchmaker.close();
   }
 
   /**
-   * Look the target up and hand the message to a listener (every listener for fanout), looking
-   * again after a pause while nobody takes it.
+   * Hand the message over (`attempt`), trying again after a pause while nobody takes it, until
+   * `retry` is spent, a cast's check_timeout has passed, or the call ended.
    */
   private async deliver(
     target: Target,
     key: string,
-    frames: (address: string) => Buffer[],
+    attempt: (giveUpAt: number) => Promise<Attempt>,
     options: SendOptions,
-    limits: { giveUpAt: number; done: () => boolean },
-    onPeer?: (peer: Peer) => void,
+    limits: { giveUpAt: number; done: () => boolean; call: boolean },
   ): Promise<void> {
     const retry = options.retry ?? -1;
-    const call = onPeer !== undefined;
     let pause = FIRST_PAUSE_MS;
-    for (let attempt = 1; ; attempt++) {
+    for (let tries = 1; ; tries++) {
       if (limits.done()) return;
       let problem: string;
       try {
-        const addresses = (await this.matchmaker.lookup(key)).sort();
-        if (target.fanout) return await this.fanout(key, addresses, frames, limits.giveUpAt);
-        if (addresses.length > 0) {
-          if (await this.sendToOne(key, addresses, frames, limits.giveUpAt, onPeer)) return;
-          problem = `no zmq:// listener of "${key}" took a connection (tried ${addresses.join(', ')})`;
-        } else {
-          problem = `no zmq:// listener is registered for "${key}" in the ${this.matchmaker.description}`;
-          if (options.transportOptions?.atLeastOnce) throw new MessageUndeliverable(capitalized(problem), target.exchange ?? '', key);
-        }
+        const outcome = await attempt(limits.giveUpAt);
+        if (outcome.sent) return;
+        problem = outcome.problem;
+        if (outcome.nobody && options.transportOptions?.atLeastOnce) throw new MessageUndeliverable(capitalized(problem), target.exchange ?? '', key);
       } catch (err) {
         if (err instanceof MessageUndeliverable || !(err instanceof MessageDeliveryFailure)) throw err;
         problem = err.message;
-        if (attempt === 1) this.logger.warn('zmq:// lookup failed; retrying', { key, error: problem });
+        if (tries === 1) this.logger.warn('zmq:// lookup failed; retrying', { key, error: problem });
       }
       const now = Date.now();
-      if (retry >= 0 && attempt > retry) throw new MessageDeliveryFailure(`${capitalized(problem)} (gave up after ${attempt} attempt${attempt === 1 ? '' : 's'})`);
-      if (!call && now >= limits.giveUpAt) throw new MessageDeliveryFailure(`${capitalized(problem)} (gave up after check_timeout, ${this.settings.lookup.castGiveUpMs} ms)`);
-      await new Promise((resolve) => setTimeout(resolve, call ? pause : Math.max(0, Math.min(pause, limits.giveUpAt - now))));
+      if (retry >= 0 && tries > retry) throw new MessageDeliveryFailure(`${capitalized(problem)} (gave up after ${tries} attempt${tries === 1 ? '' : 's'})`);
+      if (!limits.call && now >= limits.giveUpAt) throw new MessageDeliveryFailure(`${capitalized(problem)} (gave up after check_timeout, ${this.settings.lookup.castGiveUpMs} ms)`);
+      await new Promise((resolve) => setTimeout(resolve, limits.call ? pause : Math.max(0, Math.min(pause, limits.giveUpAt - now))));
       pause = Math.min(pause * 2, this.settings.lookup.maxPauseMs);
     }
   }
 
+  /** Direct mode: look the key up and send to one listener of it (every listener for fanout). */
+  private async directAttempt(target: Target, key: string, frames: (where: string) => Buffer[], giveUpAt: number, onPeer?: (peer: Peer) => void): Promise<Attempt> {
+    const addresses = (await this.matchmaker.lookup(key)).sort();
+    const framesFor = (address: string) => frames(requestTarget(address, key));
+    if (target.fanout) {
+      await this.fanout(key, addresses, framesFor, giveUpAt);
+      return SENT;
+    }
+    if (addresses.length === 0) return { sent: false, nobody: true, problem: `no zmq:// listener is registered for "${key}" in the ${this.matchmaker.description}` };
+    if (await this.sendToOne(key, addresses, framesFor, giveUpAt, onPeer)) return SENT;
+    return { sent: false, nobody: false, problem: `no zmq:// listener of "${key}" took a connection (tried ${addresses.join(', ')})` };
+  }
+
   /** One listener of `key`, the next in turn; listeners that failed lately come last. */
   private async sendToOne(key: string, addresses: string[], frames: (address: string) => Buffer[], giveUpAt: number, onSent?: (peer: Peer) => void): Promise<boolean> {
-    const turn = this.turns.get(key) ?? Math.floor(Math.random() * addresses.length);
-    this.turns.set(key, turn + 1);
-    const now = Date.now();
-    const rotated = addresses.map((_, i) => addresses[(turn + i) % addresses.length] as string);
-    const ordered = [...rotated.filter((a) => !this.isSuspect(a, now)), ...rotated.filter((a) => this.isSuspect(a, now))];
-    for (const address of ordered) {
-      const peer = this.peer(address);
+    for (const address of this.pool.ordered(key, addresses)) {
+      const peer = this.pool.peer(address);
       if (await peer.send(frames(address), this.connectWait(giveUpAt))) {
         // Right after the send, before anything else runs: the DEALER now has a call waiting on it.
         onSent?.(peer);
-        this.suspects.delete(address);
+        this.pool.trust(address);
         return true;
       }
       if (this.closed) return false;
-      this.markSuspect(peer);
+      this.suspectListener(peer);
     }
     return false;
   }
@@ -183,9 +186,9 @@ export class ZmqDriver implements Driver {
       return;
     }
     const sent = await Promise.all(addresses.map(async (address) => {
-      const peer = this.peer(address);
+      const peer = this.pool.peer(address);
       const ok = await peer.send(frames(address), this.connectWait(giveUpAt));
-      if (!ok) this.markSuspect(peer);
+      if (!ok) this.suspectListener(peer);
       return ok;
     }));
     const missed = addresses.filter((_, i) => !sent[i]);
@@ -193,49 +196,12 @@ export class ZmqDriver implements Driver {
     if (missed.length > 0) this.logger.warn('zmq:// fanout missed listeners that took no connection', { key, missed });
   }
 
+  private suspectListener(peer: Peer): void {
+    this.pool.suspect(peer, 'zmq:// listener took no connection', { connectTimeoutMs: this.settings.connectTimeoutMs });
+  }
+
   private connectWait(giveUpAt: number): number {
     return Math.max(0, Math.min(this.settings.connectTimeoutMs, giveUpAt - Date.now()));
-  }
-
-  private peer(address: string): Peer {
-    let peer = this.peers.get(address);
-    if (!peer) {
-      this.prune();
-      this.peers.set(address, (peer = new Peer(address, this.routingId, (m) => this.onAnswer(m), this.logger)));
-    }
-    return peer;
-  }
-
-  /** Now and then, when a new DEALER is made: close idle ones and forget old suspicions. */
-  private prune(): void {
-    const now = Date.now();
-    if (now - this.prunedAt < SUSPECT_MS) return;
-    this.prunedAt = now;
-    for (const [address, peer] of this.peers) {
-      if (peer.calls === 0 && now - peer.lastUsed > IDLE_PEER_MS) {
-        peer.close();
-        this.peers.delete(address);
-      }
-    }
-    for (const [address, until] of this.suspects) if (until <= now) this.suspects.delete(address);
-  }
-
-  private isSuspect(address: string, now: number): boolean {
-    const until = this.suspects.get(address);
-    if (until === undefined) return false;
-    if (until > now) return true;
-    this.suspects.delete(address);
-    return false;
-  }
-
-  /** A listener that took no connection: tried last for a while; its DEALER goes once no call waits on it. */
-  private markSuspect(peer: Peer): void {
-    this.suspects.set(peer.address, Date.now() + SUSPECT_MS);
-    this.logger.warn('zmq:// listener took no connection', { address: peer.address, connectTimeoutMs: this.settings.connectTimeoutMs });
-    if (peer.calls === 0) {
-      peer.close();
-      if (this.peers.get(peer.address) === peer) this.peers.delete(peer.address);
-    }
   }
 
   private onAnswer(message: ZmqMessage): void {
