@@ -180,7 +180,8 @@ export const AMQP1_OPTIONS: readonly OptionSpec[] = [
 
 /**
  * [DEFAULT] options of the zmq:// driver (oslo.messaging's impl_zmq, removed in 9.0), registered
- * by it. Defaults follow the ZeroMQ deployment guide: the dummy matchmaker, no proxy, no PUB/SUB.
+ * by it. Defaults follow the ZeroMQ deployment guide: the dummy matchmaker, no proxy, PUB/SUB for
+ * fanout (which only the proxy has: direct mode fans out over DEALER/ROUTER whatever it says).
  */
 export const ZMQ_OPTIONS: readonly OptionSpec[] = [
   str('rpc_zmq_host', hostname(), 'Name or IP address of this node that peers can reach: listeners register <rpc_zmq_host>:<port>.'),
@@ -191,12 +192,27 @@ export const ZMQ_OPTIONS: readonly OptionSpec[] = [
   int('rpc_zmq_min_port', 49153, 'Lowest port a listener binds.', { min: 1, max: 65535 }),
   int('rpc_zmq_max_port', 65536, 'Ports a listener binds are below this one.', { min: 2, max: 65536 }),
   int('rpc_zmq_bind_port_retries', 100, 'Random ports a listener tries before it fails with "ports range exceeded".', { min: 1 }),
-  bool('use_router_proxy', false, 'Send through oslo-messaging-zmq-proxy instead of straight to listeners (not implemented yet).'),
-  bool('use_pub_sub', false, "Fan out over the proxy's PUB/SUB (not implemented yet: fanout goes to each listener over DEALER/ROUTER)."),
-  str('rpc_zmq_ipc_dir', '/var/run/openstack', 'Directory of ipc:// sockets (the proxy; direct mode uses none).'),
+  bool('use_router_proxy', false, 'Send through the fjord-zmq-proxy routers the matchmaker names (oslo-messaging-zmq-proxy) instead of straight to listeners; servers connect to every proxy.'),
+  bool('use_pub_sub', true, "With use_router_proxy: servers subscribe to each proxy's publisher, which fans casts out over PUB/SUB (false: the proxy sends each server its copy). Direct mode always fans out over DEALER/ROUTER."),
+  str('rpc_zmq_ipc_dir', '/var/run/openstack', 'Directory of ipc:// sockets (unused: Fjord talks tcp:// only, proxy included).'),
   int('zmq_target_expire', 120, "Seconds a listener's matchmaker record lives without a refresh (<= 0: forever)."),
   int('zmq_target_update', 40, "Seconds between refreshes of a listener's records (never more than a third of zmq_target_expire).", { min: 1 }),
   float('zmq_connect_timeout', 3, 'Fjord only: seconds a send waits for a connection to one listener before it tries the next.', { min: 0.01 }),
+];
+
+export const ZMQ_PROXY_GROUP = 'zmq_proxy_opts';
+
+/**
+ * [zmq_proxy_opts]: fjord-zmq-proxy, with oslo's names and defaults (its command line sets them
+ * too). It also reads [DEFAULT] rpc_zmq_* (bind address, port range, zmq_target_*) and
+ * [matchmaker_redis]. oslo's local_publisher and ack_pub_sub are not carried over.
+ */
+export const ZMQ_PROXY_OPTIONS: readonly OptionSpec[] = [
+  str('host', null, 'Name or IP address clients and servers reach this proxy at, registered in the matchmaker (unset: [DEFAULT] rpc_zmq_host).'),
+  int('frontend_port', 0, 'Port of the ROUTER clients send to (0: random in [rpc_zmq_min_port, rpc_zmq_max_port)).', { min: 0, max: 65535 }),
+  int('backend_port', 0, 'Port of the ROUTER servers connect to (0: random in the same range).', { min: 0, max: 65535 }),
+  int('publisher_port', 0, 'Port of the PUB socket fanouts go out on to subscribed servers (0: random in the same range).', { min: 0, max: 65535 }),
+  str('url', null, 'zmq:// URL naming the matchmaker the proxy registers in (unset: [DEFAULT] transport_url).', { secret: true }),
 ];
 
 /** [matchmaker_redis]: the Redis matchmaker of the zmq:// driver. */

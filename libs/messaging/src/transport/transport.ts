@@ -105,7 +105,7 @@ async function createTransport(kind: TransportKind, conf: Config, rawUrl: unknow
 }
 
 /** URL query parameters override the driver's option group; an unknown key is an error. */
-function applyUrlQuery(conf: Config, url: TransportURL, group: string | undefined): Config {
+export function applyUrlQuery(conf: Config, url: TransportURL, group: string | undefined): Config {
   const keys = Object.keys(url.query);
   if (keys.length === 0) return conf;
   if (!group) throw new InvalidTransportURL(url.redacted(), `the ${url.driverName} driver takes no query options (got ${keys.join(', ')})`);

@@ -19,24 +19,24 @@ import type { Driver, DriverCapabilities, DriverListener, IncomingRpc, RpcReply,
 import { ZmqListener } from './listener.js';
 import type { Matchmaker } from './matchmaker/index.js';
 import { PeerPool, type Peer } from './peers.js';
+import { ProxyClient, type Attempt } from './proxy-client.js';
+import { ZmqProxyListener } from './proxy-listener.js';
 import type { ZmqSettings } from './settings.js';
-import { decodeBody, encodeFrames, requestBody, requestTarget, type ZmqMessage } from './wire.js';
+import { decodeBody, encodeFrames, proxyTarget, requestBody, requestTarget, type ZmqMessage } from './wire.js';
 
 export const NOTIFICATIONS_REFUSED =
   'notifications are not supported on zmq:// (the ZeroMQ driver carries RPC only): deploy hybrid, with [oslo_messaging_notifications] transport_url on a broker such as rabbit:// or kafka://';
 
 const FIRST_PAUSE_MS = 50;
-
-/** One try at handing a message over; `nobody`: no server of the key exists, as far as anyone knows. */
-type Attempt = { sent: true } | { sent: false; problem: string; nobody: boolean };
 const SENT: Attempt = { sent: true };
 
-type AnyListener = ZmqListener;
+type AnyListener = ZmqListener | ZmqProxyListener;
 
 export class ZmqDriver implements Driver {
   readonly capabilities: DriverCapabilities = { rpc: true, notifications: false, requeue: false, pools: false };
   private readonly replies: ReplyWaiter;
   private readonly pool: PeerPool;
+  private readonly proxies: ProxyClient;
   private readonly listeners = new Set<AnyListener>();
   private closed = false;
 
@@ -47,6 +47,7 @@ export class ZmqDriver implements Driver {
   ) {
     this.replies = new ReplyWaiter(logger);
     this.pool = new PeerPool(`${settings.host}/${process.pid}/${uuidHex().slice(0, 12)}`, (m) => this.onAnswer(m), logger);
+    this.proxies = new ProxyClient(settings, matchmaker, this.pool, () => this.closed);
     if (settings.refreshLoweredFrom !== undefined) {
       logger.warn('[DEFAULT] zmq_target_update is not below zmq_target_expire: records are refreshed every third of the expiry instead', {
         zmq_target_update: settings.refreshLoweredFrom,
@@ -64,7 +65,9 @@ export class ZmqDriver implements Driver {
     // The matchmaker key: topic.server for a directed message, else the topic (any server, fanout).
     const key = target.server ? `${target.topic}.${target.server}` : target.topic;
     const frames = (where: string) => encodeFrames({ kind: call ? 'call' : 'cast', target: where, replyTo: call ? this.pool.routingId : '', msgId, body });
-    const attempt = (giveUpAt: number, onPeer?: (peer: Peer) => void): Promise<Attempt> => this.directAttempt(target, key, frames, giveUpAt, onPeer);
+    const viaProxy = this.settings.useRouterProxy ? frames(proxyTarget(key, target.fanout === true)) : undefined;
+    const attempt = (giveUpAt: number, onPeer?: (peer: Peer) => void): Promise<Attempt> =>
+      viaProxy ? this.proxies.attempt(key, viaProxy, msgId, giveUpAt, onPeer) : this.directAttempt(target, key, frames, giveUpAt, onPeer);
     if (!call) {
       await this.deliver(target, key, attempt, options, { giveUpAt: Date.now() + this.settings.lookup.castGiveUpMs, done: () => this.closed, call: false });
       return undefined;
@@ -101,7 +104,9 @@ export class ZmqDriver implements Driver {
     if (!target.topic || !target.server) throw new InvalidTarget('An RPC server target needs a topic and a server', target);
     if (this.closed) throw new TransportClosed('the zmq:// transport was cleaned up');
     const onClosed = (l: AnyListener) => this.listeners.delete(l);
-    const listener = new ZmqListener(this.settings, this.matchmaker, this.logger, target, onRequest, onClosed);
+    const listener = this.settings.useRouterProxy
+      ? new ZmqProxyListener(this.settings, this.matchmaker, this.logger, target, onRequest, onClosed)
+      : new ZmqListener(this.settings, this.matchmaker, this.logger, target, onRequest, onClosed);
     this.listeners.add(listener);
     return listener.open();
   }
@@ -205,6 +210,7 @@ export class ZmqDriver implements Driver {
   }
 
   private onAnswer(message: ZmqMessage): void {
+    if (this.proxies.onAnswer(message)) return;
     if (message.kind === 'heartbeat') {
       this.replies.deliver({ _msg_id: message.msgId });
       return;

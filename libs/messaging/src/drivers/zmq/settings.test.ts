@@ -1,11 +1,12 @@
 import { hostname } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { Config } from '../../config/config.js';
-import { ConfigurationError, InvalidTransportURL, NotSupportedByDriver } from '../../errors.js';
+import { ZMQ_PROXY_GROUP, ZMQ_PROXY_OPTIONS } from '../../config/options.js';
+import { ConfigurationError, InvalidTransportURL } from '../../errors.js';
 import { getRpcTransport } from '../../transport/transport.js';
 import { TransportURL } from '../../transport/url.js';
 import { zmqDriver } from './index.js';
-import { describeMatchmaker, readZmqSettings } from './settings.js';
+import { describeMatchmaker, readProxySettings, readZmqSettings } from './settings.js';
 
 function settings(url: string, values: Record<string, Record<string, unknown>> = {}) {
   const conf = new Config({ env: {}, values });
@@ -28,7 +29,24 @@ describe('[DEFAULT] rpc_zmq_*, [matchmaker_redis] and the zmq:// URL', () => {
       redis: undefined,
       keyPrefix: 'fjord-zmq',
       lookup: { maxPauseMs: 2000, castGiveUpMs: 20_000 },
+      useRouterProxy: false,
+      usePubSub: true,
     });
+  });
+
+  it('takes the router proxy and PUB/SUB, and reads [zmq_proxy_opts] with oslo\'s defaults', () => {
+    expect(settings('zmq://', { DEFAULT: { use_router_proxy: true, use_pub_sub: false } })).toMatchObject({ useRouterProxy: true, usePubSub: false });
+    const proxy = (values: Record<string, Record<string, unknown>> = {}) => {
+      const conf = new Config({ env: {}, values });
+      zmqDriver.registerOptions?.(conf);
+      conf.registerOptions(ZMQ_PROXY_GROUP, ZMQ_PROXY_OPTIONS);
+      return readProxySettings(conf, readZmqSettings(conf, TransportURL.parse('zmq://')));
+    };
+    expect(proxy()).toEqual({ host: hostname(), ports: { frontend: 0, backend: 0, publisher: 0 } });
+    expect(proxy({ DEFAULT: { rpc_zmq_host: 'node1' }, zmq_proxy_opts: { frontend_port: 50001 } })).toEqual({ host: 'node1', ports: { frontend: 50001, backend: 0, publisher: 0 } });
+    expect(proxy({ zmq_proxy_opts: { host: 'proxy1' } }).host).toBe('proxy1');
+    expect(() => proxy({ zmq_proxy_opts: { host: 'a@b' } })).toThrow(/\[zmq_proxy_opts\] host: "a@b" is not a host name/);
+    expect(() => proxy({ zmq_proxy_opts: { frontend_port: 50001, backend_port: 50001 } })).toThrow(/frontend_port, backend_port and publisher_port must differ/);
   });
 
   it('takes Redis from the URL as oslo did: one host is the server, several are Sentinels', () => {
@@ -77,8 +95,6 @@ describe('[DEFAULT] rpc_zmq_*, [matchmaker_redis] and the zmq:// URL', () => {
     bad({ DEFAULT: { rpc_zmq_matchmaker: 'etcd' } }, ConfigurationError, /rpc_zmq_matchmaker/);
     bad({ DEFAULT: { rpc_zmq_host: 'my host' } }, ConfigurationError, /\[DEFAULT\] rpc_zmq_host: "my host" is not a host name/);
     bad({ DEFAULT: { rpc_zmq_bind_address: 'tcp://*' } }, ConfigurationError, /\[DEFAULT\] rpc_zmq_bind_address/);
-    bad({ DEFAULT: { use_router_proxy: true } }, NotSupportedByDriver, /use_router_proxy = true: the zmq:\/\/ router proxy .* not implemented yet/);
-    bad({ DEFAULT: { use_pub_sub: true } }, NotSupportedByDriver, /use_pub_sub = true/);
     bad({ DEFAULT: { rpc_zmq_matchmaker: 'redis' }, matchmaker_redis: { sentinel_hosts: ['a:b'] } }, ConfigurationError, /\[matchmaker_redis\] sentinel_hosts: "a:b" is not host:port/);
     bad({ matchmaker_redis: { key_prefix: 'a b' } }, ConfigurationError, /\[matchmaker_redis\] key_prefix/);
   });

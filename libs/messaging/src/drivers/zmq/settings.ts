@@ -5,9 +5,9 @@
  * a plain `zmq://` with hosts means Redis at those hosts (one host: the server; several: Sentinels,
  * e.g. `zmq://127.0.0.1:6379`); a plain `zmq://` without hosts uses `rpc_zmq_matchmaker`.
  */
-import { ConfigurationError, InvalidTransportURL, NotSupportedByDriver } from '../../errors.js';
+import { ConfigurationError, InvalidTransportURL } from '../../errors.js';
 import type { Config } from '../../config/config.js';
-import { DEFAULT_GROUP, MATCHMAKER_REDIS_GROUP } from '../../config/options.js';
+import { DEFAULT_GROUP, MATCHMAKER_REDIS_GROUP, ZMQ_PROXY_GROUP } from '../../config/options.js';
 import type { TransportURL } from '../../transport/url.js';
 
 export const MATCHMAKERS = ['dummy', 'redis'] as const;
@@ -50,6 +50,18 @@ export interface ZmqSettings {
   keyPrefix: string;
   /** Longest pause between lookups of a topic nobody serves, and how long a cast keeps looking. */
   lookup: { maxPauseMs: number; castGiveUpMs: number };
+  /** use_router_proxy: clients send through the proxies, servers connect to all of them. */
+  useRouterProxy: boolean;
+  /** use_pub_sub: in proxy mode, servers subscribe to the proxies' publishers for fanout. */
+  usePubSub: boolean;
+}
+
+/** [zmq_proxy_opts]: where fjord-zmq-proxy binds and what it registers. */
+export interface ProxySettings {
+  /** What the proxy registers, `<host>:<port>`. */
+  host: string;
+  /** Fixed ports; 0: random in [rpc_zmq_min_port, rpc_zmq_max_port). */
+  ports: { frontend: number; backend: number; publisher: number };
 }
 
 export function readZmqSettings(conf: Config, url: TransportURL): ZmqSettings {
@@ -57,15 +69,7 @@ export function readZmqSettings(conf: Config, url: TransportURL): ZmqSettings {
   const redisGet = <T>(name: string): T => conf.get<T>(MATCHMAKER_REDIS_GROUP, name);
   const bad = (option: string, why: string) => new ConfigurationError(`[DEFAULT] ${option}: ${why}`);
 
-  for (const option of ['use_router_proxy', 'use_pub_sub']) {
-    if (get<boolean>(option)) {
-      throw new NotSupportedByDriver(`[DEFAULT] ${option} = true: the zmq:// router proxy and its PUB/SUB are not implemented yet; set it to false (direct DEALER/ROUTER connections)`);
-    }
-  }
-  const host = get<string>('rpc_zmq_host').trim();
-  if (host === '' || /[\s/,@]/.test(host) || host.includes(':')) {
-    throw bad('rpc_zmq_host', `"${host}" is not a host name or IPv4 address peers can connect to`);
-  }
+  const host = checkedHost(get<string>('rpc_zmq_host'), '[DEFAULT] rpc_zmq_host');
   const bindAddress = get<string>('rpc_zmq_bind_address').trim();
   if (bindAddress === '' || /[\s/,@]/.test(bindAddress) || bindAddress.includes('://')) {
     throw bad('rpc_zmq_bind_address', `"${bindAddress}" is not *, an IP address or a network interface`);
@@ -92,7 +96,28 @@ export function readZmqSettings(conf: Config, url: TransportURL): ZmqSettings {
     redis: matchmaker === 'redis' ? redisSettings(url, redisGet) : undefined,
     keyPrefix,
     lookup: { maxPauseMs: redisGet<number>('wait_timeout'), castGiveUpMs: redisGet<number>('check_timeout') },
+    useRouterProxy: get<boolean>('use_router_proxy'),
+    usePubSub: get<boolean>('use_pub_sub'),
   };
+}
+
+/** [zmq_proxy_opts] (registered by the caller), the host defaulting to [DEFAULT] rpc_zmq_host. */
+export function readProxySettings(conf: Config, zmq: Pick<ZmqSettings, 'host'>): ProxySettings {
+  const get = <T>(name: string): T => conf.get<T>(ZMQ_PROXY_GROUP, name);
+  const host = get<string | null>('host');
+  const ports = { frontend: get<number>('frontend_port'), backend: get<number>('backend_port'), publisher: get<number>('publisher_port') };
+  const fixed = Object.values(ports).filter((port) => port !== 0);
+  if (new Set(fixed).size !== fixed.length) throw new ConfigurationError(`[${ZMQ_PROXY_GROUP}] frontend_port, backend_port and publisher_port must differ (got ${Object.values(ports).join(', ')})`);
+  return { host: host === null || host.trim() === '' ? zmq.host : checkedHost(host, `[${ZMQ_PROXY_GROUP}] host`), ports };
+}
+
+/** A name peers can connect to: '@' stays out, so a proxy-mode target like `@proxy/key` never looks like an address. */
+function checkedHost(raw: string, option: string): string {
+  const host = raw.trim();
+  if (host === '' || /[\s/,@]/.test(host) || host.includes(':')) {
+    throw new ConfigurationError(`${option}: "${host}" is not a host name or IPv4 address peers can connect to`);
+  }
+  return host;
 }
 
 function matchmakerOf(url: TransportURL, configured: MatchmakerKind): MatchmakerKind {

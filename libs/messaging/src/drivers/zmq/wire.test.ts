@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { MalformedMessage } from '../../errors.js';
-import { FRAME_COUNT, PROTOCOL, decodeBody, decodeFrames, encodeFrames, replyBody, requestBody, requestTarget, targetKey } from './wire.js';
+import { FRAME_COUNT, PROTOCOL, decodeBody, decodeFrames, decodeRegistration, describeId, encodeFrames, parseProxyTarget, proxyTarget, registrationBody, replyBody, requestBody, requestTarget, subscription, targetKey } from './wire.js';
 
 const frames = (...parts: string[]) => parts.map((p) => Buffer.from(p));
 
@@ -28,6 +28,29 @@ describe('zmq:// frames', () => {
     expect(requestTarget('10.0.0.1:50000', 'compute.host1')).toBe('10.0.0.1:50000/compute.host1');
     expect(targetKey('10.0.0.1:50000/compute.host1')).toBe('compute.host1');
     expect(targetKey('10.0.0.1:50000')).toBeUndefined();
+  });
+
+  it('names a request through a proxy by @proxy/<key> or @fanout/<topic>, which no address looks like', () => {
+    expect(proxyTarget('compute.host1', false)).toBe('@proxy/compute.host1');
+    expect(parseProxyTarget('@proxy/compute.host1')).toEqual({ key: 'compute.host1', fanout: false });
+    expect(parseProxyTarget(proxyTarget('compute', true))).toEqual({ key: 'compute', fanout: true });
+    expect(targetKey('@fanout/compute')).toBe('compute');
+    for (const other of ['10.0.0.1:50000/compute', '@proxy/', '@other/x', '']) expect(parseProxyTarget(other)).toBeUndefined();
+    expect(subscription('compute')).toEqual(Buffer.from('compute\0'));
+  });
+
+  it("carries a server's announcement to a proxy as JSON, and names what is wrong with one", () => {
+    const body = registrationBody({ keys: ['t', 't.s'], ttl: 120, subscribed: true });
+    expect(decodeRegistration(body)).toEqual({ keys: ['t', 't.s'], ttl: 120, subscribed: true });
+    expect(decodeRegistration(Buffer.from('{"keys":["t"],"ttl":0}'))).toEqual({ keys: ['t'], ttl: 0, subscribed: false });
+    expect(() => decodeRegistration(Buffer.from('{'))).toThrow(/a register body must be JSON/);
+    expect(() => decodeRegistration(Buffer.from('{"keys":[],"ttl":1}'))).toThrow(/1 to 16 non-empty strings/);
+    expect(() => decodeRegistration(Buffer.from('{"keys":["t"],"ttl":"x"}'))).toThrow(MalformedMessage);
+    for (const kind of ['routed', 'unroutable', 'register', 'registered', 'unregister', 'subscribed']) {
+      expect(decodeFrames(frames('', PROTOCOL, kind, '', '', 'id', '')).kind).toBe(kind);
+    }
+    expect(describeId(Buffer.from('host/1/abc'))).toBe('host/1/abc');
+    expect(describeId(Buffer.from([0, 0x6b, 0x8b, 0x45, 0x67]))).toBe('0x006b8b4567');
   });
 
   it('carries a reply as result, failure and ending, as the amqp drivers do', () => {

@@ -6,12 +6,13 @@
  *   0  ""            empty delimiter: the end of the routing envelope, as REQ/REP use it, so a
  *                    ROUTER proxy can push and pop routing ids in front of it
  *   1  "fjord-zmq/1" protocol and version
- *   2  kind          "call" | "cast" (client to listener), "reply" | "heartbeat" (listener to caller)
- *   3  target        where the message goes. A request: `<host>:<port>/<key>`, the listener's
- *                    address and the matchmaker key it was found under (topic or topic.server); a
- *                    proxy routes on the address, the listener drops a key it does not serve (a
- *                    port taken over by another topic's listener after a stale lookup). A reply:
- *                    the caller's routing id
+ *   2  kind          "call" | "cast" (client to listener or proxy), "reply" | "heartbeat" (listener
+ *                    to caller); proxy mode adds the kinds below
+ *   3  target        where the message goes. A request in direct mode: `<host>:<port>/<key>`, the
+ *                    listener's address and the matchmaker key it was found under (topic or
+ *                    topic.server); the listener drops a key it does not serve (a port taken over
+ *                    by another topic's listener after a stale lookup). A request through a proxy:
+ *                    `@proxy/<key>` or `@fanout/<topic>` (below). A reply: the caller's routing id
  *   4  reply-to      a call's caller routing id (its DEALER's id); "" otherwise
  *   5  message id    32 hex digits: a call's `_msg_id` (replies carry it back), a cast's
  *                    `_unique_id`; listeners drop a second message with the same id
@@ -21,6 +22,40 @@
  *
  * In direct mode a listener answers through its ROUTER to the envelope's routing id, which is the
  * caller's DEALER (whose id is also frame 4), so replies come back on the socket the call went out on.
+ *
+ * Proxy mode (use_router_proxy; fjord-zmq-proxy, drivers/zmq/proxy.ts). Clients' DEALERs connect
+ * to the proxies' frontend ROUTERs, each server's DEALERs (one routing id, `<host>/<pid>/<id>`) to
+ * every proxy's backend ROUTER. '@' is never in a host name, so proxy targets never look like
+ * direct ones.
+ *
+ *   request     client to frontend, target `@proxy/<key>`: to one server that announced the key
+ *               (a topic: any of them, topic.server: that server), or `@fanout/<topic>`: to every
+ *               server of the topic. The proxy sets frame 4 of a call to the caller's real routing
+ *               id and passes the frames on to the server unchanged otherwise
+ *   routed      frontend to client, target the client's id, frame 5 the request's id, empty body:
+ *               handed to a server (a fanout: to all of them, none is fine)
+ *   unroutable  the same when no server announced the key, or all of them are gone or full; body:
+ *               why (UTF-8). The client tries the next proxy, then looks again after a pause
+ *   reply,      server to backend, as in direct mode (target: the caller's id): the proxy passes
+ *   heartbeat   them on through its frontend to that id
+ *   register    server to backend, sent on each (re)connection and every zmq_target_update; empty
+ *               target and reply-to, a fresh id, body JSON {"keys": [topic, topic.server],
+ *               "ttl": seconds the announcement lives unless refreshed (<= 0: until the server's
+ *               connection fails), "subscribed": true once its subscription to this proxy's
+ *               publisher is known to be live}
+ *   registered  backend to server, target the server's id, frame 5 the register's id, body JSON
+ *               {"publisher": "<host>:<port>" or null, "subscribed": what the proxy recorded}
+ *   unregister  server to backend when it stops (empty body): the proxy forgets it at once
+ *   subscribed  proxy publisher to servers, published on every subscription the proxy sees (under
+ *               that subscription), target the publisher's `<host>:<port>`: a server that gets it
+ *               knows its own subscription there is live (a publisher only sends to subscribers)
+ *
+ * PUB/SUB (use_pub_sub): servers subscribe to `<topic>` + NUL (the NUL so "compute" does not get
+ * "compute2"'s) on every proxy's publisher; a fanout for subscribed servers is published once as
+ * that subscription frame followed by the request's seven frames.
+ *
+ * The version stays fjord-zmq/1: the proxy kinds travel only between proxy-mode peers, and a
+ * direct-mode listener drops them as malformed.
  */
 import { MalformedMessage } from '../../errors.js';
 import { deserializeMessage, packContext, serializeEnvelope, type Context, type JsonObject } from '../../wire/envelope.js';
@@ -28,7 +63,7 @@ import type { RpcReply, RpcRequest } from '../contract.js';
 
 export const PROTOCOL = 'fjord-zmq/1';
 export const FRAME_COUNT = 7;
-export const KINDS = ['call', 'cast', 'reply', 'heartbeat'] as const;
+export const KINDS = ['call', 'cast', 'reply', 'heartbeat', 'routed', 'unroutable', 'register', 'registered', 'unregister', 'subscribed'] as const;
 export type ZmqKind = (typeof KINDS)[number];
 
 export interface ZmqMessage {
@@ -74,6 +109,55 @@ export function targetKey(target: string): string | undefined {
   return slash < 0 ? undefined : target.slice(slash + 1);
 }
 
+/** The matchmaker keys proxies register their frontend and backend `<host>:<port>` under. */
+export const PROXY_FRONTEND_KEY = 'zmq-proxy/frontend';
+export const PROXY_BACKEND_KEY = 'zmq-proxy/backend';
+
+/** A request's target frame in proxy mode. */
+export function proxyTarget(key: string, fanout: boolean): string {
+  return `${fanout ? '@fanout' : '@proxy'}/${key}`;
+}
+
+/** What a proxy routes a request by; undefined for a target that is not a proxy one. */
+export function parseProxyTarget(target: string): { key: string; fanout: boolean } | undefined {
+  const fanout = target.startsWith('@fanout/');
+  if (!fanout && !target.startsWith('@proxy/')) return undefined;
+  const key = target.slice(fanout ? 8 : 7);
+  return key === '' ? undefined : { key, fanout };
+}
+
+/** The PUB/SUB subscription, and first frame of a published fanout, of a topic. */
+export function subscription(topic: string): Buffer {
+  return Buffer.from(`${topic}\0`);
+}
+
+/** A server's announcement to a proxy (the body of a register). */
+export interface Registration {
+  keys: string[];
+  ttl: number;
+  subscribed: boolean;
+}
+
+export function registrationBody(registration: Registration): Buffer {
+  return Buffer.from(JSON.stringify(registration));
+}
+
+/** A register's body; throws MalformedMessage. */
+export function decodeRegistration(body: Buffer): Registration {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body.toString('utf8'));
+  } catch {
+    throw new MalformedMessage('a register body must be JSON');
+  }
+  const { keys, ttl, subscribed } = (parsed ?? {}) as Partial<Registration>;
+  if (!Array.isArray(keys) || keys.length === 0 || keys.length > 16 || !keys.every((k) => typeof k === 'string' && k.length > 0 && k.length <= 255)) {
+    throw new MalformedMessage('a register needs "keys": 1 to 16 non-empty strings');
+  }
+  if (typeof ttl !== 'number' || !Number.isFinite(ttl)) throw new MalformedMessage('a register needs a numeric "ttl"');
+  return { keys, ttl, subscribed: subscribed === true };
+}
+
 function shorten(frame: Buffer): string {
   return frame.subarray(0, 40).toString('latin1');
 }
@@ -100,4 +184,11 @@ export function replyBody(reply: RpcReply, msgId: string): Buffer {
 /** The inner dict of a request or reply body; throws MalformedMessage. */
 export function decodeBody(body: Buffer): JsonObject {
   return deserializeMessage(body);
+}
+
+/** A routing id for logs: as text when printable, else hex (ZeroMQ's own ids start with a zero byte). */
+export function describeId(id: Buffer | undefined): string {
+  if (!id) return '(none)';
+  const text = id.subarray(0, 64).toString('latin1');
+  return ID.test(text) ? text : `0x${id.subarray(0, 32).toString('hex')}`;
 }
