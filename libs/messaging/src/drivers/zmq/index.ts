@@ -23,6 +23,7 @@ export { ZmqDriver, NOTIFICATIONS_REFUSED } from './driver.js';
 export { createMatchmaker, type Matchmaker } from './matchmaker/index.js';
 export { describeMatchmaker, readProxySettings, readZmqSettings, type ProxySettings, type ZmqSettings } from './settings.js';
 export { DRAIN_MS, startZmqProxy, ZmqProxy, type ZmqProxyOptions } from './proxy.js';
+export { parseProxyArgs, runProxyCli, USAGE as ZMQ_PROXY_USAGE } from './proxy-cli.js';
 export { PROTOCOL as ZMQ_PROTOCOL, PROXY_BACKEND_KEY, PROXY_FRONTEND_KEY, decodeFrames, encodeFrames, type ZmqMessage } from './wire.js';
 
 export const zmqDriver: DriverModule = {

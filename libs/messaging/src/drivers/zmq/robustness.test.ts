@@ -4,7 +4,6 @@
  * duplicates from a raw socket, Redis down, and matchmaker records expiring one by one.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -18,20 +17,10 @@ import type { Transport } from '../../transport/transport.js';
 import { TransportURL } from '../../transport/url.js';
 import { createMatchmaker, type Matchmaker } from './matchmaker/index.js';
 import { readZmqSettings } from './settings.js';
-import { REDIS_PORT, REDIS_URL, recordingLogger, requireRedis, sleep, uniqueName, until, zmqConfig, zmqTransport, type ZmqValues } from './test-support.test-helper.js';
+import { REDIS_PORT, REDIS_URL, freePort, recordingLogger, requireRedis, sleep, uniqueName, until, zmqConfig, zmqTransport, type ZmqValues } from './test-support.test-helper.js';
 import { PROTOCOL, decodeBody, decodeFrames, encodeFrames, requestBody } from './wire.js';
 
 const available = await requireRedis();
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-    server.once('error', reject);
-  });
-}
 
 /** An RPC server in its own process (killed-server.test-helper.ts), once it says it is registered. */
 async function serverProcess(conf: Config, topic: string, server: string, expire: number): Promise<ChildProcess> {

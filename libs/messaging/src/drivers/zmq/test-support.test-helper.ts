@@ -3,10 +3,13 @@
  * with tools/brokers/redis.sh), configurations that bind to loopback only, and a random key
  * prefix per configuration so suites never see each other's records.
  */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import { fileURLToPath } from 'node:url';
 import { Config } from '../../config/config.js';
 import type { Logger } from '../../logging.js';
 import { getRpcTransport, type Transport } from '../../transport/transport.js';
-import { redisAnswers, uniqueName } from '../broker-probes.test-helper.js';
+import { redisAnswers, uniqueName, until } from '../broker-probes.test-helper.js';
 import { zmqDriver } from './index.js';
 
 export const REDIS_PORT = Number(process.env['FJORD_REDIS_PORT'] ?? 6379);
@@ -39,6 +42,44 @@ export function zmqConfig(values: ZmqValues = {}): Config {
 
 export function zmqTransport(conf: Config, url = REDIS_URL, logger?: Logger): Promise<Transport> {
   return getRpcTransport(conf, url, logger ? { logger } : {});
+}
+
+/** A TCP port nothing listens on right now. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+    server.once('error', reject);
+  });
+}
+
+export interface ProxyProcess {
+  child: ChildProcess;
+  addresses: { frontend: string; backend: string; publisher: string };
+  /** Everything it wrote so far, stdout and stderr. */
+  output(): string;
+  /** Resolves with its exit code (or signal) once it exited. */
+  exited: Promise<number | NodeJS.Signals>;
+}
+
+/** fjord-zmq-proxy in a process of its own (src/bin through tsx), once it printed its ready line. */
+export async function proxyProcess(args: string[], env: Record<string, string>): Promise<ProxyProcess> {
+  const bin = fileURLToPath(new URL('../../bin/fjord-zmq-proxy.ts', import.meta.url));
+  const child = spawn(process.execPath, ['--import', 'tsx', '--conditions=@fjord/source', bin, ...args], {
+    env: { ...process.env, FJORD_LOG_LEVEL: 'info', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const exited = new Promise<number | NodeJS.Signals>((resolve) => child.once('exit', (code, signal) => resolve(code ?? (signal as NodeJS.Signals))));
+  const ready = /fjord-zmq-proxy ready: frontend (\S+), backend (\S+), publisher (\S+)\n/;
+  await until(() => ready.test(output) || child.exitCode !== null, `the proxy process (${output})`, 20_000);
+  const m = ready.exec(output);
+  if (!m) throw new Error(`the proxy process failed: ${output}`);
+  return { child, addresses: { frontend: m[1] as string, backend: m[2] as string, publisher: m[3] as string }, output: () => output, exited };
 }
 
 export { recordingLogger, sleep, uniqueName, until } from '../broker-probes.test-helper.js';
