@@ -6,7 +6,9 @@
  *   ("Instance failed to spawn correctly, setting to ERROR state"); so do we, with the fault
  *   "Instance was in building state when the compute service restarted". This is how a host
  *   killed mid-boot does not leave the instance in BUILD forever once it comes back; a host that
- *   never comes back is the api's/scheduler's to notice.
+ *   never comes back is the api's/scheduler's to notice. Only instances created before this
+ *   process started: here the api names the host before its build message leaves (nova's compute
+ *   claims it itself), so a boot scheduled while this host starts is not a leftover.
  * - An instance whose delete had begun (task_state deleting) is deleted now, as nova finishes it.
  * - Every other instance that was spawned still runs on the hypervisor (a real one outlives
  *   nova-compute restarts): the fake driver adopts it, the tracker counts its resources again,
@@ -26,20 +28,20 @@ export interface InitHostResult {
   toDelete: InstanceRow[];
 }
 
-export async function initHost(deps: ComputeHostDeps, log: ServiceLogger): Promise<InitHostResult> {
+export async function initHost(deps: ComputeHostDeps, log: ServiceLogger, startedAt: Date): Promise<InitHostResult> {
   const { store, driver, tracker, host } = deps;
   const result: InitHostResult = { erroredBuilds: [], adopted: [], toDelete: [] };
   for (const instance of await store.listHostInstances(host)) {
     if (instance.task_state === 'deleting') {
       result.toDelete.push(instance);
-    } else if (instance.vm_state === 'building') {
+    } else if (instance.vm_state === 'building' && Date.parse(instance.created_at) <= startedAt.getTime()) {
       const errored = await store.updateInstance(instance.uuid, { vm_state: 'error', task_state: null, power_state: PowerState.NOSTATE }, { vm_state: ['building'] });
       if (errored) {
         await store.addFault({ instance_uuid: instance.uuid, code: 500, message: RESTARTED_WHILE_BUILDING, details: `host ${host} restarted during task ${instance.task_state}`, host });
         result.erroredBuilds.push(instance.uuid);
         log.warn({ instance_uuid: instance.uuid, task_state: instance.task_state }, 'instance failed to spawn correctly (building when the service stopped), setting to ERROR state');
       }
-    } else if (instance.launched_at) {
+    } else if (instance.launched_at && instance.vm_state !== 'building') {
       const powerState: PowerStateValue = instance.vm_state === 'stopped' ? PowerState.SHUTDOWN : PowerState.RUNNING;
       driver.adopt(guestSpec(deps, instance, instance.image_ref || null), powerState);
       tracker.track(instance.uuid, instance.flavor);

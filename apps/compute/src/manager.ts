@@ -65,6 +65,8 @@ export class ComputeManager {
   /** Resolved by _initHost: messages wait for the recovery of the host's instances (nova runs init_host before consuming). */
   readonly #ready: Promise<void>;
   #markReady!: () => void;
+  /** Instances created after this are not leftovers of an earlier process (see init-host.ts). */
+  readonly #startedAt = new Date();
 
   constructor(deps: ComputeHostDeps) {
     this.#deps = deps;
@@ -80,7 +82,7 @@ export class ComputeManager {
    */
   async _initHost(): Promise<InitHostResult> {
     try {
-      const result = await initHost(this.#deps, this.#deps.logger);
+      const result = await initHost(this.#deps, this.#deps.logger, this.#startedAt);
       for (const instance of result.toDelete) {
         const ctxt = makeContext({ is_admin: true, project_id: instance.project_id, user_id: instance.user_id });
         await this.#locks.run(instance.uuid, () => this.#terminate(this.#call(ctxt, 'init_host', instance.uuid), instance.uuid));

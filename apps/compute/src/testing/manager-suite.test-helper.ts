@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { BlockDeviceMapping } from '@fjord/compute-rpcapi';
-import { RESTARTED_WHILE_BUILDING } from '../init-host.js';
+import { RESTARTED_WHILE_BUILDING, initHost } from '../init-host.js';
 import { InstanceNotFound } from '../errors.js';
 import type { ComputeStore, InstanceFault, InstanceRow } from '../store.js';
 import { Harness, instanceJson, waitFor, type HarnessOptions } from './harness.test-helper.js';
@@ -296,6 +296,19 @@ export function defineManagerSuite(label: string, setup: () => SuiteStore): void
       expect(await h.compute.get_console_output(h.ctxt(), { instance: instanceJson(running), tail_length: 1 })).toBe(`${running.display_name} login: `);
       expect(h.deps.tracker.report()).toMatchObject({ running_vms: 2, vcpus_used: 2 });
       await waitFor(async () => h.reports.some((report) => report.running_vms === 2));
+    });
+
+    it('at start, leaves alone a boot scheduled to it after it started: its build message is on the way', async () => {
+      const { store, addInstance } = setup();
+      const host = `host-${randomUUID().slice(0, 8)}`;
+      const startedAt = new Date();
+      const h = await start({ store, addInstance, host });
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      const scheduled = await addInstance({ host, vm_state: 'building', task_state: 'scheduling' });
+      expect(await initHost(h.deps, h.deps.logger, startedAt)).toMatchObject({ erroredBuilds: [] });
+      expect(await store.getInstance(scheduled.uuid)).toMatchObject({ vm_state: 'building', task_state: 'scheduling' });
+      // The same instance seen by a process started after it was made is a leftover.
+      expect(await initHost(h.deps, h.deps.logger, new Date())).toMatchObject({ erroredBuilds: [scheduled.uuid] });
     });
   });
 }
