@@ -1,4 +1,6 @@
 /** A small HTTP client for the e2e suites: JSON in and out, the status kept, polling helpers. */
+import { randomUUID } from 'node:crypto';
+
 export interface HttpResult<T = any> {
   status: number;
   headers: Headers;
@@ -98,6 +100,37 @@ export class Cloud {
   async waitForVolume(id: string, status: string, timeoutMs = 20_000) {
     const result = await waitFor(`volume ${id} to be ${status}`, () => this.volume(id), (r) => r.status === 200 && r.body.volume.status === status, timeoutMs);
     return result.body.volume;
+  }
+
+  /**
+   * The boot every deployment is checked with: a server with a new 1 GB volume under a fresh
+   * request id, until ACTIVE (or ERROR), its volume in-use, and metering holding the boot's and
+   * the attach's events. The caller asserts on what it returns.
+   */
+  async bootWithVolume(name: string, timeoutMs = 30_000) {
+    const requestId = `req-${randomUUID()}`;
+    const created = await this.boot(
+      { name, block_device_mapping_v2: [{ source_type: 'blank', destination_type: 'volume', volume_size: 1, delete_on_termination: true }] },
+      requestId,
+    );
+    if (created.status !== 202) throw new Error(`POST /servers answered ${created.status}: ${JSON.stringify(created.body)}`);
+    const server = await this.waitForStatus(created.body.server.id, ['ACTIVE', 'ERROR'], timeoutMs);
+    if (server.status !== 'ACTIVE') return { requestId, server, volume: undefined, events: [] };
+    const volume = await this.waitForVolume(server['os-extended-volumes:volumes_attached'][0].id as string, 'in-use', timeoutMs);
+    const events = await waitFor(
+      'metering to see the boot',
+      () => this.events({ request_id: requestId, limit: '100' }),
+      (found) => ['compute.instance.create.end', 'volume.attach.end'].every((type) => found.some((e) => e['event_type'] === type)),
+      timeoutMs,
+    );
+    return { requestId, server, volume, events };
+  }
+
+  /** Deletes a server and waits until it is gone. */
+  async deleteServer(id: string, timeoutMs = 30_000) {
+    const answer = await this.request('DELETE', `${this.urls.compute}/servers/${id}`);
+    if (answer.status !== 204) throw new Error(`DELETE /servers/${id} answered ${answer.status}: ${JSON.stringify(answer.body)}`);
+    await this.waitForGone(id, timeoutMs);
   }
 
   async hypervisors() {

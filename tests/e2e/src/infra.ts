@@ -121,6 +121,13 @@ export function requireArtemis(): Promise<boolean> {
   return requireBroker('Apache Artemis', ARTEMIS, 'bash tools/brokers/artemis.sh');
 }
 
+/** Redis, the zmq:// matchmaker (a service of the machine; tools/brokers/redis.sh starts it elsewhere). */
+export const REDIS = { host: process.env['FJORD_REDIS_HOST'] ?? '127.0.0.1', port: Number(process.env['FJORD_REDIS_PORT'] ?? 6379) };
+
+export function requireRedis(): Promise<boolean> {
+  return requireBroker('Redis (the zmq:// matchmaker)', REDIS, 'bash tools/brokers/redis.sh');
+}
+
 async function requireBroker(name: string, { host, port }: { host: string; port: number }, start: string): Promise<boolean> {
   if (await reachable(host, port)) return true;
   if (process.env['CI'] === 'true') throw new Error(`CI=true and ${name} at ${host}:${port} is not reachable: .ci/run must start it`);

@@ -18,6 +18,8 @@ export interface AppProcess {
   child: ChildProcess;
   logFile: string;
   healthUrl: string;
+  /** Its own environment (beyond the group's), to start it again the same way. */
+  env: Record<string, string>;
 }
 
 export { freePort } from '@fjord/devstack';
@@ -42,7 +44,7 @@ export class ProcessGroup {
     );
     child.stdout.pipe(out);
     child.stderr.pipe(out);
-    const proc: AppProcess = { name, app, child, logFile, healthUrl };
+    const proc: AppProcess = { name, app, child, logFile, healthUrl, env };
     this.processes.push(proc);
     let exited: number | null = null;
     child.once('exit', (code) => (exited = code ?? -1));
@@ -61,6 +63,14 @@ export class ProcessGroup {
       throw new Error(`${error instanceof Error ? error.message : String(error)}\n--- ${name} log ---\n${await this.tail(proc)}`);
     }
     return proc;
+  }
+
+  /** Starts a stopped (or killed) process again, as it was started the last time. */
+  async restart(name: string): Promise<AppProcess> {
+    const last = this.processes.findLast((p) => p.name === name);
+    if (!last) throw new Error(`no process named ${name} was started`);
+    if (this.live(name)) throw new Error(`${name} is still running`);
+    return this.start(name, last.app, last.env, last.healthUrl);
   }
 
   /** SIGKILL, as a crashed host: no graceful stop. */

@@ -32,27 +32,12 @@ describe.runIf(ready)('separate processes on RabbitMQ and PostgreSQL', () => {
   }, 60_000);
 
   it('boots a server with a volume, across processes, with one request id from api to metering', async () => {
-    const requestId = `req-${randomUUID()}`;
-    const created = await cloud.boot(
-      { name: 'proc-vm', block_device_mapping_v2: [{ source_type: 'blank', destination_type: 'volume', volume_size: 1, delete_on_termination: true }] },
-      requestId,
-    );
-    expect(created.status).toBe(202);
-    const server = await cloud.waitForStatus(created.body.server.id, ['ACTIVE', 'ERROR'], 30_000);
-    expect(server.status).toBe('ACTIVE');
-    const volumeId = server['os-extended-volumes:volumes_attached'][0].id as string;
-    expect((await cloud.waitForVolume(volumeId, 'in-use')).attachments[0].server_id).toBe(server.id);
-    const events = await waitFor(
-      'metering to see the boot',
-      () => cloud.events({ request_id: requestId, limit: '100' }),
-      (found) => ['compute.instance.create.end', 'volume.attach.end'].every((type) => found.some((e) => e['event_type'] === type)),
-      30_000,
-    );
+    const { requestId, server, volume, events } = await cloud.bootWithVolume('proc-vm');
+    expect({ status: server.status, fault: server.fault }).toEqual({ status: 'ACTIVE' });
+    expect(volume.attachments[0].server_id).toBe(server.id);
     expect(new Set(events.map((e) => e['request_id']))).toEqual(new Set([requestId]));
-
-    expect((await cloud.request('DELETE', `${system.urls.compute}/servers/${server.id}`)).status).toBe(204);
-    await cloud.waitForGone(server.id, 30_000);
-    await waitFor('the volume to be deleted', () => cloud.volume(volumeId), (r) => r.status === 404, 30_000);
+    await cloud.deleteServer(server.id);
+    await waitFor('the volume to be deleted', () => cloud.volume(volume.id), (r) => r.status === 404, 30_000);
   }, 90_000);
 
   it('answers NoValidHost as an instance in ERROR', async () => {
