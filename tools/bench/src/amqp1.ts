@@ -3,9 +3,9 @@
  * rhea connection) on each side, against raw rhea request/reply on the same broker in the same
  * run, with interleaved rounds (the side that goes first alternates) and each scenario's median.
  */
-import { randomUUID } from 'node:crypto';
-import { Config, getRpcClient, getRpcServer, getRpcTransport } from '@fjord/messaging';
+import { Config } from '@fjord/messaging';
 import type { CallRig } from './amqplib-baseline.js';
+import { openFjordCallRig } from './fjord-rig.js';
 import { concurrent, medianRun, sequential, type Result } from './harness.js';
 import { openRawRheaRig, PAYLOAD, RAW_BODY } from './rhea-baseline.js';
 
@@ -16,26 +16,9 @@ export const SCENARIOS = {
   rawConcurrent: 'raw rhea request/reply, 64 in flight',
 };
 
-const CTXT = { user_id: 'bench', project_id: 'p', request_id: 'req-bench' };
-
-export async function openFjordAmqpRig(url: string): Promise<CallRig> {
-  const conf = Config.load({ env: {} });
-  const [serverTransport, clientTransport] = [await getRpcTransport(conf, url), await getRpcTransport(conf, url)];
-  const topic = `bench_fjord_${randomUUID().replaceAll('-', '')}`;
-  const server = getRpcServer(serverTransport, { topic, server: 'b1' }, [{ echo: (_ctxt: unknown, args: { value: unknown }) => args.value }]);
-  await server.start();
-  const client = getRpcClient(clientTransport, { topic }, { timeout: 30 });
-  const args = { value: PAYLOAD };
-  const call = () => client.call(CTXT, 'echo', args);
-  await sequential('warm-up', 500, call);
-  return {
-    call,
-    close: async () => {
-      await server.stop();
-      await server.wait();
-      await Promise.all([clientTransport.cleanup(), serverTransport.cleanup()]);
-    },
-  };
+/** Fjord over amqp:// with default options. */
+export function openFjordAmqpRig(url: string): Promise<CallRig> {
+  return openFjordCallRig(url, () => Config.load({ env: {} }), PAYLOAD);
 }
 
 export async function benchAmqp1(url: string, rounds: number, calls: number): Promise<Result[]> {

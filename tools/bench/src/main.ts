@@ -1,6 +1,7 @@
 /**
- * Fjord benchmarks (not tests): `npm run bench [-- --scale 0.2 --only memory|tap|rabbit|kafka|amqp --rounds 3]`.
+ * Fjord benchmarks (not tests): `npm run bench [-- --scale 0.2 --only memory|tap|rabbit|kafka|amqp|zmq --rounds 3]`.
  * amqp (AMQP 1.0 on Artemis) takes `--amqp-url amqp://host:5673/` and `--no-python` (skip oslo's rows).
+ * zmq (brokerless, against raw zeromq and rabbit://) takes `--redis-url zmq://host:6379` (the matchmaker).
  * kafka also takes `--kafka-url kafka://host:9092/`, `--kafka-window 500` (Fjord's notify()
  * calls in flight), `--kafka-probe` (request counts and batch sizes of each side) and, for
  * what-if runs, `--kafka-conf group.option=value` (repeatable) over Fjord's default options.
@@ -11,7 +12,7 @@
  */
 import { benchAmqp1, SCENARIOS as AMQP } from './amqp1.js';
 import { openRawAmqplibRig, openRawOsloSemanticsRig } from './amqplib-baseline.js';
-import { concurrent, medianRun, percentile, printTable, sequential, type Result } from './harness.js';
+import { concurrent, medianRun, percentile, printTable, sequential, tcpReachable, type Result } from './harness.js';
 import { benchKafka, parseConf, SCENARIOS as KAFKA } from './kafka.js';
 import { KafkaProbe } from './kafka-probe.js';
 import { kafkaBrokers, kafkaReachable } from './kafkajs-baseline.js';
@@ -20,6 +21,7 @@ import { benchTap } from './tap.js';
 import { benchPythonOslo, pythonOsloAvailable } from './python-baseline.js';
 import { openFjordRabbitRig, rssGrowthMb } from './rabbit.js';
 import { amqpHostPort, amqpReachable, PAYLOAD } from './rhea-baseline.js';
+import { benchZmq, SCENARIOS as ZMQ } from './zmq.js';
 
 function flag(name: string): string | undefined {
   const index = process.argv.indexOf(`--${name}`);
@@ -153,5 +155,29 @@ if (!only || only === 'amqp') {
     const missing = `Apache Artemis is missing: nothing listens on ${host}:${port}`;
     if (process.env['CI'] === 'true') throw new Error(`${missing}. The amqp benchmark needs it on CI (tools/brokers/artemis.sh).`);
     console.warn(`\n${'!'.repeat(100)}\n!!! ${missing}\n!!! SKIPPING the amqp:// benchmark. Start it with: bash tools/brokers/artemis.sh\n${'!'.repeat(100)}\n`);
+  }
+}
+
+if (!only || only === 'zmq') {
+  const redisUrl = flag('redis-url') ?? process.env['FJORD_BENCH_REDIS_URL'] ?? 'zmq://127.0.0.1:6379';
+  const { hostname, port } = new URL(redisUrl.replace(/^zmq(\+redis)?:/, 'http:'));
+  if (await tcpReachable(hostname, Number(port || 6379))) {
+    const rounds = Number(flag('rounds') ?? 3);
+    const rows = await benchZmq(redisUrl, rabbitUrl, rounds, n(2_000));
+    printTable(`zmq:// (direct, Redis matchmaker on ${hostname}:${port || 6379}) against raw zeromq and rabbit:// (median of ${rounds} alternating rounds)`, rows);
+    const rate = (scenario: string) => {
+      const r = rows.find((row) => row.scenario === scenario);
+      return r ? r.ops / r.seconds : Number.NaN;
+    };
+    const ratio = (a: number, b: number) => (Number.isFinite(a / b) ? (a / b).toFixed(2) : 'n/a');
+    console.log('\n| goal | measured | target |\n|:--|--:|--:|');
+    console.log(`| Fjord zmq direct sequential call / Fjord rabbit | ${ratio(rate(ZMQ.zmqSequential), rate(ZMQ.rabbitSequential))} | ≥ 3 |`);
+    console.log(`| (for reference) Fjord zmq direct sequential / raw zeromq | ${ratio(rate(ZMQ.zmqSequential), rate(ZMQ.rawSequential))} | |`);
+    console.log(`| (for reference) Fjord zmq 64 in flight / Fjord rabbit 64 in flight | ${ratio(rate(ZMQ.zmqConcurrent), rate(ZMQ.rabbitConcurrent))} | |`);
+    console.log(`| (for reference) Fjord zmq 64 in flight / raw zeromq 64 in flight | ${ratio(rate(ZMQ.zmqConcurrent), rate(ZMQ.rawConcurrent))} | |`);
+  } else {
+    const missing = `Redis (the zmq:// matchmaker) is missing: nothing listens on ${hostname}:${port || 6379}`;
+    if (process.env['CI'] === 'true') throw new Error(`${missing}. The zmq benchmark needs it on CI (tools/brokers/redis.sh).`);
+    console.warn(`\n${'!'.repeat(100)}\n!!! ${missing}\n!!! SKIPPING the zmq:// benchmark. Start it with: bash tools/brokers/redis.sh\n${'!'.repeat(100)}\n`);
   }
 }
