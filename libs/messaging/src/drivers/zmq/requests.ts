@@ -106,6 +106,8 @@ export class PauseGate {
   }
 }
 
+const FIXED_PORT_TRIES = 10;
+
 /** Something that binds, as ZeroMQ sockets do. */
 interface Bindable {
   bind(address: string): Promise<void>;
@@ -123,10 +125,18 @@ export async function bindPort(
   option = '[DEFAULT] rpc_zmq_bind_address',
 ): Promise<number> {
   if (port !== 0) {
-    await socket.bind(`tcp://${bindAddress}:${port}`).catch((err: unknown) => {
-      throw new ConfigurationError(`${option}: cannot bind tcp://${bindAddress}:${port}: ${(err as Error).message}`);
-    });
-    return port;
+    // A port in use may be one a process just let go of (a proxy restarted at once): a second's grace.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await socket.bind(`tcp://${bindAddress}:${port}`);
+        return port;
+      } catch (err) {
+        if ((err as { code?: string }).code !== 'EADDRINUSE' || attempt >= FIXED_PORT_TRIES) {
+          throw new ConfigurationError(`${option}: cannot bind tcp://${bindAddress}:${port}: ${(err as Error).message}`);
+        }
+      }
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
   }
   const { min, max, retries } = ports;
   for (let attempt = 0; attempt < retries; attempt++) {
