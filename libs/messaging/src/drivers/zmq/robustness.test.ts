@@ -3,8 +3,6 @@
  * without unregistering (its record expires, calls go to the live one), malformed frames and
  * duplicates from a raw socket, Redis down, and matchmaker records expiring one by one.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Dealer } from 'zeromq';
@@ -17,25 +15,10 @@ import type { Transport } from '../../transport/transport.js';
 import { TransportURL } from '../../transport/url.js';
 import { createMatchmaker, type Matchmaker } from './matchmaker/index.js';
 import { readZmqSettings } from './settings.js';
-import { REDIS_PORT, REDIS_URL, freePort, recordingLogger, requireRedis, sleep, uniqueName, until, zmqConfig, zmqTransport, type ZmqValues } from './test-support.test-helper.js';
+import { REDIS_PORT, REDIS_URL, freePort, recordingLogger, serverProcess, requireRedis, sleep, uniqueName, until, zmqConfig, zmqTransport, type ZmqValues } from './test-support.test-helper.js';
 import { PROTOCOL, decodeBody, decodeFrames, encodeFrames, requestBody } from './wire.js';
 
 const available = await requireRedis();
-
-/** An RPC server in its own process (killed-server.test-helper.ts), once it says it is registered. */
-async function serverProcess(conf: Config, topic: string, server: string, expire: number): Promise<ChildProcess> {
-  const script = fileURLToPath(new URL('./killed-server.test-helper.ts', import.meta.url));
-  const child = spawn(process.execPath, ['--import', 'tsx', '--conditions=@fjord/source', script], {
-    env: { ...process.env, ZMQ_URL: REDIS_URL, ZMQ_KEY_PREFIX: conf.get<string>('matchmaker_redis', 'key_prefix'), ZMQ_TOPIC: topic, ZMQ_SERVER: server, ZMQ_TARGET_EXPIRE: String(expire) },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  await until(() => output.includes('ready') || child.exitCode !== null, `the server process (${output})`, 20_000);
-  if (!output.includes('ready')) throw new Error(`the server process failed: ${output}`);
-  return child;
-}
 
 describe.skipIf(!available)('zmq:// robustness', () => {
   const cleanups: Array<() => Promise<unknown>> = [];

@@ -44,15 +44,19 @@ export function zmqTransport(conf: Config, url = REDIS_URL, logger?: Logger): Pr
   return getRpcTransport(conf, url, logger ? { logger } : {});
 }
 
-/** A TCP port nothing listens on right now. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
+/**
+ * A TCP port nothing listens on right now, below Linux's ephemeral range (32768+) and the zmq://
+ * listeners' (49153+), so no outgoing connection or listener of a parallel suite takes it meanwhile.
+ */
+export async function freePort(): Promise<number> {
+  for (;;) {
+    const port = 20_000 + Math.floor(Math.random() * 12_000);
+    const free = await new Promise<boolean>((resolve) => {
+      const server = createServer().listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+      server.once('error', () => resolve(false));
     });
-    server.once('error', reject);
-  });
+    if (free) return port;
+  }
 }
 
 export interface ProxyProcess {
@@ -80,6 +84,21 @@ export async function proxyProcess(args: string[], env: Record<string, string>):
   const m = ready.exec(output);
   if (!m) throw new Error(`the proxy process failed: ${output}`);
   return { child, addresses: { frontend: m[1] as string, backend: m[2] as string, publisher: m[3] as string }, output: () => output, exited };
+}
+
+/** An RPC server in its own process (killed-server.test-helper.ts), once it says it is registered. */
+export async function serverProcess(conf: Config, topic: string, server: string, expire: number, env: Record<string, string> = {}): Promise<ChildProcess> {
+  const script = fileURLToPath(new URL('./killed-server.test-helper.ts', import.meta.url));
+  const child = spawn(process.execPath, ['--import', 'tsx', '--conditions=@fjord/source', script], {
+    env: { ...process.env, ZMQ_URL: REDIS_URL, ZMQ_KEY_PREFIX: conf.get<string>('matchmaker_redis', 'key_prefix'), ZMQ_TOPIC: topic, ZMQ_SERVER: server, ZMQ_TARGET_EXPIRE: String(expire), ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  await until(() => output.includes('ready') || child.exitCode !== null, `the server process (${output})`, 20_000);
+  if (!output.includes('ready')) throw new Error(`the server process failed: ${output}`);
+  return child;
 }
 
 export { recordingLogger, sleep, uniqueName, until } from '../broker-probes.test-helper.js';
