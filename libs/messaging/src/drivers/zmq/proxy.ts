@@ -135,9 +135,10 @@ export class ZmqProxy {
     if (this.options.ownsMatchmaker) void this.matchmaker.close();
   }
 
+  /** The backend first: servers start connecting before clients learn of a proxy that has none yet. */
   private async register(): Promise<void> {
-    await this.matchmaker.register(PROXY_FRONTEND_KEY, this.addresses.frontend, this.settings.targetExpire);
     await this.matchmaker.register(PROXY_BACKEND_KEY, this.addresses.backend, this.settings.targetExpire);
+    await this.matchmaker.register(PROXY_FRONTEND_KEY, this.addresses.frontend, this.settings.targetExpire);
   }
 
   private async refresh(): Promise<void> {
