@@ -4,23 +4,30 @@
  * hosts' clocks never matter) at which that record expires. Lookups read only unexpired members,
  * so one dead listener drops out after zmq_target_expire while live ones keep refreshing theirs;
  * a key nobody refreshes expires as a whole.
+ *
+ * Changes are published on `<key_prefix>:changed` (the message: the key): by the same script that
+ * makes them, when a member is added (not refreshed), removed, or pruned once expired. Clients that
+ * keep lookups subscribe on a connection of their own (watch).
  */
 import { Redis, type RedisOptions } from 'ioredis';
 import { MessageDeliveryFailure, TransportClosed } from '../../../errors.js';
 import type { RedisSettings } from '../settings.js';
 import type { Matchmaker } from './index.js';
 
-/** Redis time in ms; records scored by expiry; the key lives as long as its longest record. */
+/**
+ * Redis time in ms; records scored by expiry; the key lives as long as its longest record. A
+ * change (an address added, expired ones pruned) is published: ARGV[3] the channel, ARGV[4] the key.
+ */
 const REGISTER = `
 if redis.replicate_commands then redis.replicate_commands() end
 local t = redis.call('TIME')
 local now = t[1] * 1000 + math.floor(t[2] / 1000)
 local ttl = tonumber(ARGV[2])
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
+local changed = redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
 if ttl > 0 then
-  redis.call('ZADD', KEYS[1], now + ttl, ARGV[1])
+  changed = changed + redis.call('ZADD', KEYS[1], now + ttl, ARGV[1])
 else
-  redis.call('ZADD', KEYS[1], '+inf', ARGV[1])
+  changed = changed + redis.call('ZADD', KEYS[1], '+inf', ARGV[1])
 end
 if redis.call('ZCOUNT', KEYS[1], '+inf', '+inf') > 0 then
   redis.call('PERSIST', KEYS[1])
@@ -28,6 +35,12 @@ else
   local last = redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')
   redis.call('PEXPIREAT', KEYS[1], last[2])
 end
+if changed > 0 then redis.call('PUBLISH', ARGV[3], ARGV[4]) end
+return 1`;
+
+/** Remove a record, and publish the change when there was one. */
+const UNREGISTER = `
+if redis.call('ZREM', KEYS[1], ARGV[1]) > 0 then redis.call('PUBLISH', ARGV[2], ARGV[3]) end
 return 1`;
 
 const LOOKUP = `
@@ -36,12 +49,18 @@ local now = t[1] * 1000 + math.floor(t[2] / 1000)
 return redis.call('ZRANGEBYSCORE', KEYS[1], '(' .. string.format('%d', now), '+inf')`;
 
 interface Scripts {
-  fjordZmqRegister(key: string, address: string, ttlMs: number): Promise<unknown>;
+  fjordZmqRegister(key: string, address: string, ttlMs: number, channel: string, changedKey: string): Promise<unknown>;
+  fjordZmqUnregister(key: string, address: string, channel: string, changedKey: string): Promise<unknown>;
   fjordZmqLookup(key: string): Promise<string[]>;
 }
 
 export class RedisMatchmaker implements Matchmaker {
   private readonly client: Redis & Scripts;
+  /** Where changes are published. */
+  private readonly channel: string;
+  /** The connection subscribed to them, once watch() was called. */
+  private subscriber: Redis | undefined;
+  private subscribed = false;
   /** Why the last connection attempt failed: ioredis fails the command first, then says why. */
   private lastError: string | undefined;
   private closed = false;
@@ -68,17 +87,54 @@ export class RedisMatchmaker implements Matchmaker {
     }) as Redis & Scripts;
     this.client.on('error', (err: Error) => (this.lastError = err.message));
     this.client.on('ready', () => (this.lastError = undefined));
+    this.channel = `${prefix}:changed`;
     this.client.defineCommand('fjordZmqRegister', { numberOfKeys: 1, lua: REGISTER });
+    this.client.defineCommand('fjordZmqUnregister', { numberOfKeys: 1, lua: UNREGISTER });
     this.client.defineCommand('fjordZmqLookup', { numberOfKeys: 1, lua: LOOKUP });
   }
 
   register(key: string, address: string, ttlSeconds: number): Promise<void> {
     const ttlMs = ttlSeconds > 0 ? Math.round(ttlSeconds * 1000) : 0;
-    return this.run(`register ${address} under "${key}"`, async () => void (await this.client.fjordZmqRegister(this.name(key), address, ttlMs)));
+    return this.run(`register ${address} under "${key}"`, async () => void (await this.client.fjordZmqRegister(this.name(key), address, ttlMs, this.channel, key)));
   }
 
   unregister(key: string, address: string): Promise<void> {
-    return this.run(`unregister ${address} from "${key}"`, async () => void (await this.client.zrem(this.name(key), address)));
+    return this.run(`unregister ${address} from "${key}"`, async () => void (await this.client.fjordZmqUnregister(this.name(key), address, this.channel, key)));
+  }
+
+  get watching(): boolean {
+    return this.subscribed;
+  }
+
+  /**
+   * Subscribe to the changes on a connection of its own. Watching only once the subscription is
+   * confirmed; a lost connection stops it (onChange(undefined)) until it is back and subscribed again.
+   */
+  watch(onChange: (key: string | undefined) => void): void {
+    if (this.subscriber || this.closed) return;
+    const subscriber = this.client.duplicate({ autoResubscribe: false, lazyConnect: true });
+    this.subscriber = subscriber;
+    const lost = () => {
+      if (!this.subscribed) return;
+      this.subscribed = false;
+      onChange(undefined);
+    };
+    subscriber.on('error', () => undefined);
+    subscriber.on('close', lost);
+    subscriber.on('message', (channel: string, key: string) => {
+      if (channel === this.channel) onChange(key);
+    });
+    subscriber.on('ready', () => {
+      subscriber.subscribe(this.channel).then(
+        () => {
+          if (this.closed || this.subscribed) return;
+          this.subscribed = true;
+          onChange(undefined);
+        },
+        () => undefined,
+      );
+    });
+    subscriber.connect().catch(() => undefined);
   }
 
   lookup(key: string): Promise<string[]> {
@@ -88,7 +144,9 @@ export class RedisMatchmaker implements Matchmaker {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.subscribed = false;
     this.client.disconnect();
+    this.subscriber?.disconnect();
   }
 
   private name(key: string): string {
