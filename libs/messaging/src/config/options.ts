@@ -198,6 +198,12 @@ export const ZMQ_OPTIONS: readonly OptionSpec[] = [
   int('zmq_target_expire', 120, "Seconds a listener's matchmaker record lives without a refresh (<= 0: forever)."),
   int('zmq_target_update', 40, "Seconds between refreshes of a listener's records (never more than a third of zmq_target_expire).", { min: 1 }),
   float('zmq_connect_timeout', 3, 'Fjord only: seconds a send waits for a connection to one listener before it tries the next.', { min: 0.01 }),
+  float(
+    'zmq_lookup_cache_time',
+    10,
+    "Fjord only: seconds a client keeps what the matchmaker answered for a key (its listeners, the proxies), as oslo's routing table, instead of asking on every send; a key in use is asked again in the background after half of it, an address that takes no connection is dropped at once. Never more than zmq_target_update; 0: ask on every send.",
+    { min: 0 },
+  ),
 ];
 
 export const ZMQ_PROXY_GROUP = 'zmq_proxy_opts';

@@ -1,6 +1,7 @@
 /**
  * The zmq:// driver object. No broker: in direct mode a listener binds a ROUTER and registers it
- * in the matchmaker, and a client looks the target up on every send and connects a DEALER per
+ * in the matchmaker, and a client looks the target up (its routing table keeps the answer for
+ * zmq_lookup_cache_time, routing-table.ts; a fanout always asks) and connects a DEALER per
  * listener (cached): a topic goes to one listener round-robin, `topic.server` to that server,
  * fanout to all. With use_router_proxy, clients send through the fjord-zmq-proxy routers the
  * matchmaker names and servers connect to all of them (proxy-client.ts, proxy-listener.ts).
@@ -21,6 +22,7 @@ import type { Matchmaker } from './matchmaker/index.js';
 import { PeerPool, type Peer } from './peers.js';
 import { ProxyClient, type Attempt } from './proxy-client.js';
 import { ZmqProxyListener } from './proxy-listener.js';
+import { RoutingTable } from './routing-table.js';
 import type { ZmqSettings } from './settings.js';
 import { decodeBody, encodeFrames, proxyTarget, requestBody, requestTarget, type ZmqMessage } from './wire.js';
 
@@ -37,6 +39,7 @@ export class ZmqDriver implements Driver {
   private readonly replies: ReplyWaiter;
   private readonly pool: PeerPool;
   private readonly proxies: ProxyClient;
+  private readonly table: RoutingTable;
   private readonly listeners = new Set<AnyListener>();
   private closed = false;
 
@@ -47,7 +50,8 @@ export class ZmqDriver implements Driver {
   ) {
     this.replies = new ReplyWaiter(logger);
     this.pool = new PeerPool(`${settings.host}/${process.pid}/${uuidHex().slice(0, 12)}`, (m) => this.onAnswer(m), logger);
-    this.proxies = new ProxyClient(settings, matchmaker, this.pool, () => this.closed);
+    this.table = new RoutingTable(matchmaker, settings.lookupCacheMs, logger);
+    this.proxies = new ProxyClient(settings, this.table, this.pool, () => this.closed);
     if (settings.refreshLoweredFrom !== undefined) {
       logger.warn('[DEFAULT] zmq_target_update is not below zmq_target_expire: records are refreshed every third of the expiry instead', {
         zmq_target_update: settings.refreshLoweredFrom,
@@ -155,9 +159,12 @@ export class ZmqDriver implements Driver {
     }
   }
 
-  /** Direct mode: look the key up and send to one listener of it (every listener for fanout). */
+  /**
+   * Direct mode: look the key up and send to one listener of it (every listener for fanout: looked
+   * up afresh, so a listener that just started is not missed).
+   */
   private async directAttempt(target: Target, key: string, frames: (where: string) => Buffer[], giveUpAt: number, onPeer?: (peer: Peer) => void): Promise<Attempt> {
-    const addresses = (await this.matchmaker.lookup(key)).sort();
+    const addresses = (target.fanout ? undefined : this.table.cached(key)) ?? (await this.table.lookup(key));
     const framesFor = (address: string) => frames(requestTarget(address, key));
     if (target.fanout) {
       await this.fanout(key, addresses, framesFor, giveUpAt);
@@ -169,31 +176,33 @@ export class ZmqDriver implements Driver {
   }
 
   /** One listener of `key`, the next in turn; listeners that failed lately come last. */
-  private async sendToOne(key: string, addresses: string[], frames: (address: string) => Buffer[], giveUpAt: number, onSent?: (peer: Peer) => void): Promise<boolean> {
+  private async sendToOne(key: string, addresses: readonly string[], frames: (address: string) => Buffer[], giveUpAt: number, onSent?: (peer: Peer) => void): Promise<boolean> {
     for (const address of this.pool.ordered(key, addresses)) {
       const peer = this.pool.peer(address);
-      if (await peer.send(frames(address), this.connectWait(giveUpAt))) {
+      const stall = this.table.recheck(key, address);
+      if (await peer.send(frames(address), this.connectWait(giveUpAt), stall.onStall)) {
         // Right after the send, before anything else runs: the DEALER now has a call waiting on it.
         onSent?.(peer);
         this.pool.trust(address);
         return true;
       }
       if (this.closed) return false;
-      this.suspectListener(peer);
+      this.dropListener(peer, stall.listed());
     }
     return false;
   }
 
   /** Fanout: every listener registered for the topic; none registered is not an error (as a fanout exchange with no queue). */
-  private async fanout(key: string, addresses: string[], frames: (address: string) => Buffer[], giveUpAt: number): Promise<void> {
+  private async fanout(key: string, addresses: readonly string[], frames: (address: string) => Buffer[], giveUpAt: number): Promise<void> {
     if (addresses.length === 0) {
       this.logger.debug('zmq:// fanout found no listener', { key });
       return;
     }
     const sent = await Promise.all(addresses.map(async (address) => {
       const peer = this.pool.peer(address);
-      const ok = await peer.send(frames(address), this.connectWait(giveUpAt));
-      if (!ok) this.suspectListener(peer);
+      const stall = this.table.recheck(key, address);
+      const ok = await peer.send(frames(address), this.connectWait(giveUpAt), stall.onStall);
+      if (!ok && !this.closed) this.dropListener(peer, stall.listed());
       return ok;
     }));
     const missed = addresses.filter((_, i) => !sent[i]);
@@ -201,8 +210,11 @@ export class ZmqDriver implements Driver {
     if (missed.length > 0) this.logger.warn('zmq:// fanout missed listeners that took no connection', { key, missed });
   }
 
-  private suspectListener(peer: Peer): void {
-    this.pool.suspect(peer, 'zmq:// listener took no connection', { connectTimeoutMs: this.settings.connectTimeoutMs });
+  /** A listener that took no connection (or is no longer registered): tried last for a while, and looked up afresh. */
+  private dropListener(peer: Peer, listed: boolean): void {
+    this.table.forget(peer.address);
+    if (listed) this.pool.suspect(peer, 'zmq:// listener took no connection', { connectTimeoutMs: this.settings.connectTimeoutMs });
+    else this.pool.suspect(peer, 'zmq:// listener is no longer registered: forgotten', {}, 'debug');
   }
 
   private connectWait(giveUpAt: number): number {

@@ -27,14 +27,22 @@ export function dealerOptions(routingId: string) {
 }
 
 /**
- * Queue `frames` on a socket with sendTimeout 0, retrying EAGAIN (no live connection, or its queue
- * full) until `waitMs` has passed: false then. Other errors throw.
+ * Called once when a send has to wait (no live connection yet, or its queue is full); returns
+ * whether to stop waiting (asked before each further try): the peer is known to be gone.
  */
-export async function sendWithin(socket: Dealer, frames: Buffer[], waitMs: number, closed: () => boolean, what: string): Promise<boolean> {
+export type OnStall = () => () => boolean;
+
+/**
+ * Queue `frames` on a socket with sendTimeout 0, retrying EAGAIN (no live connection, or its queue
+ * full) until `waitMs` has passed, or `onStall`'s answer says the peer is gone: false then. Other
+ * errors throw.
+ */
+export async function sendWithin(socket: Dealer, frames: Buffer[], waitMs: number, closed: () => boolean, what: string, onStall?: OnStall): Promise<boolean> {
   const deadline = Date.now() + waitMs;
   let pause = 1;
+  let gone: (() => boolean) | undefined;
   for (;;) {
-    if (closed()) return false;
+    if (closed() || gone?.()) return false;
     try {
       await socket.send(frames);
       return true;
@@ -42,6 +50,7 @@ export async function sendWithin(socket: Dealer, frames: Buffer[], waitMs: numbe
       if (closed()) return false;
       if ((err as { code?: string }).code !== 'EAGAIN') throw new MessageDeliveryFailure(`zmq:// send to ${what} failed: ${(err as Error).message}`);
     }
+    gone ??= onStall?.();
     const left = deadline - Date.now();
     if (left <= 0) return false;
     await new Promise((resolve) => setTimeout(resolve, Math.min(pause, left)));
@@ -68,9 +77,9 @@ export class Peer {
     void this.readLoop();
   }
 
-  /** Queue `frames` on a live connection; false when none came up within `waitMs`. */
-  async send(frames: Buffer[], waitMs: number): Promise<boolean> {
-    const sent = await sendWithin(this.socket, frames, waitMs, () => this.closed, this.address);
+  /** Queue `frames` on a live connection; false when none came up within `waitMs` (or `onStall` says it never will). */
+  async send(frames: Buffer[], waitMs: number, onStall?: OnStall): Promise<boolean> {
+    const sent = await sendWithin(this.socket, frames, waitMs, () => this.closed, this.address, onStall);
     if (sent) this.lastUsed = Date.now();
     return sent;
   }
@@ -142,9 +151,9 @@ export class PeerPool {
   }
 
   /** A peer that took no connection or gave no answer: tried last for a while; its DEALER goes once no call waits on it. */
-  suspect(peer: Peer, problem: string, fields: Record<string, unknown>): void {
+  suspect(peer: Peer, problem: string, fields: Record<string, unknown>, level: 'warn' | 'debug' = 'warn'): void {
     this.suspects.set(peer.address, Date.now() + SUSPECT_MS);
-    this.logger.warn(problem, { address: peer.address, ...fields });
+    this.logger[level](problem, { address: peer.address, ...fields });
     if (peer.calls === 0) {
       peer.close();
       if (this.peers.get(peer.address) === peer) this.peers.delete(peer.address);

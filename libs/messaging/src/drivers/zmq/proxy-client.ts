@@ -4,9 +4,11 @@
  * that takes no connection or gives no answer within zmq_connect_timeout is suspected and the next
  * one gets the same frames (servers drop the copy if both arrive: every proxy picks the same server
  * for one message id); one that has no server for the key sends the client to the next one.
+ * The proxies come from the routing table: a proxy that took no connection or gave no answer is
+ * forgotten there at once, and an attempt that handed nothing over looks them up again next time.
  */
-import type { Matchmaker } from './matchmaker/index.js';
 import type { Peer, PeerPool } from './peers.js';
+import type { RoutingTable } from './routing-table.js';
 import type { ZmqSettings } from './settings.js';
 import { PROXY_FRONTEND_KEY, type ZmqMessage } from './wire.js';
 
@@ -19,29 +21,33 @@ export class ProxyClient {
 
   constructor(
     private readonly settings: ZmqSettings,
-    private readonly matchmaker: Matchmaker,
+    private readonly table: RoutingTable,
     private readonly pool: PeerPool,
     private readonly closed: () => boolean,
   ) {}
 
   async attempt(key: string, frames: Buffer[], msgId: string, giveUpAt: number, onSent?: (peer: Peer) => void): Promise<Attempt> {
-    const proxies = (await this.matchmaker.lookup(PROXY_FRONTEND_KEY)).sort();
+    const proxies = this.table.cached(PROXY_FRONTEND_KEY) ?? (await this.table.lookup(PROXY_FRONTEND_KEY));
     if (proxies.length === 0) {
-      return { sent: false, nobody: false, problem: `no zmq:// proxy is registered in the ${this.matchmaker.description} (is fjord-zmq-proxy running?)` };
+      return { sent: false, nobody: false, problem: `no zmq:// proxy is registered in the ${this.table.description} (is fjord-zmq-proxy running?)` };
     }
     const refusals: string[] = [];
     for (const address of this.pool.ordered(PROXY_FRONTEND_KEY, proxies)) {
       if (this.closed()) break;
       const peer = this.pool.peer(address);
       const answer = this.answer(msgId, this.settings.connectTimeoutMs);
-      if (!(await peer.send(frames, Math.max(0, Math.min(this.settings.connectTimeoutMs, giveUpAt - Date.now()))))) {
+      const stall = this.table.recheck(PROXY_FRONTEND_KEY, address);
+      if (!(await peer.send(frames, Math.max(0, Math.min(this.settings.connectTimeoutMs, giveUpAt - Date.now())), stall.onStall))) {
         answer.cancel();
         if (this.closed()) break;
-        this.pool.suspect(peer, 'zmq:// proxy took no connection', { connectTimeoutMs: this.settings.connectTimeoutMs });
+        this.table.forget(address);
+        if (stall.listed()) this.pool.suspect(peer, 'zmq:// proxy took no connection', { connectTimeoutMs: this.settings.connectTimeoutMs });
+        else this.pool.suspect(peer, 'zmq:// proxy is no longer registered: forgotten', {}, 'debug');
         continue;
       }
       const got = await answer.promise;
       if (got === undefined) {
+        this.table.forget(address);
         this.pool.suspect(peer, 'zmq:// proxy did not answer', { msgId, connectTimeoutMs: this.settings.connectTimeoutMs });
         continue;
       }
@@ -52,6 +58,8 @@ export class ProxyClient {
       }
       refusals.push(`${address}: ${got.body.toString('utf8')}`);
     }
+    // Nothing handed over: the next attempt asks which proxies there are (one may be stopping, another new).
+    this.table.invalidate(PROXY_FRONTEND_KEY);
     if (refusals.length > 0) return { sent: false, nobody: true, problem: `no zmq:// proxy has a server for "${key}" (${refusals.join('; ')})` };
     return { sent: false, nobody: false, problem: `no zmq:// proxy took "${key}" (tried ${proxies.join(', ')})` };
   }

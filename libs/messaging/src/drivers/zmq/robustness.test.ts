@@ -1,10 +1,11 @@
 /**
- * zmq:// when things go wrong, on real sockets and Redis: a server restarted, a listener killed
- * without unregistering (its record expires, calls go to the live one), malformed frames and
- * duplicates from a raw socket, Redis down, and matchmaker records expiring one by one.
+ * zmq:// when things go wrong, on real sockets and Redis: a server restarted (also while clients
+ * keep its old address), a listener killed without unregistering (its record expires, calls go to
+ * the live one), malformed frames and duplicates from a raw socket, Redis down, matchmaker records
+ * expiring one by one, and changes announced to the clients that keep lookups.
  */
 import { Redis } from 'ioredis';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { Dealer } from 'zeromq';
 import type { Config } from '../../config/config.js';
 import { MessageDeliveryFailure } from '../../errors.js';
@@ -14,6 +15,7 @@ import { Target } from '../../rpc/target.js';
 import type { Transport } from '../../transport/transport.js';
 import { TransportURL } from '../../transport/url.js';
 import { createMatchmaker, type Matchmaker } from './matchmaker/index.js';
+import { RedisMatchmaker } from './matchmaker/redis.js';
 import { readZmqSettings } from './settings.js';
 import { REDIS_PORT, REDIS_URL, freePort, recordingLogger, serverProcess, requireRedis, sleep, uniqueName, until, zmqConfig, zmqTransport, type ZmqValues } from './test-support.test-helper.js';
 import { PROTOCOL, decodeBody, decodeFrames, encodeFrames, requestBody } from './wire.js';
@@ -25,6 +27,7 @@ describe.skipIf(!available)('zmq:// robustness', () => {
   afterAll(async () => {
     for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
   }, 20_000);
+  afterEach(() => void vi.restoreAllMocks());
 
   async function transports(count: number, values: ZmqValues = {}, logger = recordingLogger()): Promise<{ conf: Config; t: Transport[]; matchmaker: Matchmaker }> {
     const conf = zmqConfig(values);
@@ -59,6 +62,55 @@ describe.skipIf(!available)('zmq:// robustness', () => {
     await serve(t[0] as Transport, topic, 's1', { whoami: () => 'second' });
     expect(await meanwhile).toBe('second');
     expect(await client.prepare({ server: 's1' }).call({}, 'whoami')).toBe('second');
+  });
+
+  it('reaches a server restarted on a new port at once, although clients keep lookups for a minute', async () => {
+    const lookups = vi.spyOn(RedisMatchmaker.prototype, 'lookup');
+    // A listener that is gone would hold a send for 5 s (zmq_connect_timeout).
+    const { t } = await transports(2, { DEFAULT: { zmq_lookup_cache_time: 60, zmq_target_update: 60, zmq_connect_timeout: 5 } });
+    const topic = uniqueName('kept');
+    const first = await serve(t[0] as Transport, topic, 's1', { whoami: () => 'first' });
+    const client = getRpcClient(t[1] as Transport, new Target({ topic }), { timeout: 10 });
+    expect(await client.call({}, 'whoami')).toBe('first');
+    // Kept once the client watches the matchmaker's changes: no more lookups.
+    await sleep(100);
+    expect(await client.call({}, 'whoami')).toBe('first');
+    const asked = lookups.mock.calls.length;
+    for (let i = 0; i < 20; i++) expect(await client.call({}, 'whoami')).toBe('first');
+    expect(lookups.mock.calls.length).toBe(asked);
+
+    await first.stop();
+    await first.wait();
+    await serve(t[0] as Transport, topic, 's1', { whoami: () => 'second' });
+    const t0 = Date.now();
+    expect(await client.call({}, 'whoami')).toBe('second');
+    expect(await client.prepare({ server: 's1' }).call({}, 'whoami')).toBe('second');
+    expect(Date.now() - t0).toBeLessThan(2000);
+  });
+
+  it('announces an address added to a key or removed from it, not a refresh', async () => {
+    const { conf } = await transports(0);
+    const settings = readZmqSettings(conf, TransportURL.parse(REDIS_URL));
+    const [watcher, registrar] = [await createMatchmaker(settings), await createMatchmaker(settings)];
+    cleanups.push(() => watcher.close(), () => registrar.close());
+    const changes: Array<string | undefined> = [];
+    expect(watcher.watching).toBe(false);
+    watcher.watch((key) => changes.push(key));
+    await until(() => watcher.watching, 'the subscription', 3000);
+    expect(changes).toEqual([undefined]);
+    await registrar.register('k', '10.0.0.1:1', 60);
+    await registrar.register('k', '10.0.0.1:1', 60);
+    await registrar.register('k', '10.0.0.2:2', 0.3);
+    await registrar.unregister('k', '10.0.0.1:1');
+    await registrar.unregister('k', '10.0.0.1:1');
+    await sleep(400);
+    // The expired one is pruned (and announced) by the next registration under the key.
+    await registrar.register('k', '10.0.0.3:3', 60);
+    await until(() => changes.length === 5, 'four changes', 3000);
+    await sleep(100);
+    expect(changes).toEqual([undefined, 'k', 'k', 'k', 'k']);
+    await watcher.close();
+    expect(watcher.watching).toBe(false);
   });
 
   it('drops a killed listener once its record expires, and sends to the live one meanwhile', async () => {

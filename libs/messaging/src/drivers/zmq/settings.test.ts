@@ -25,6 +25,7 @@ describe('[DEFAULT] rpc_zmq_*, [matchmaker_redis] and the zmq:// URL', () => {
       refreshMs: 40_000,
       refreshLoweredFrom: undefined,
       connectTimeoutMs: 3000,
+      lookupCacheMs: 10_000,
       matchmaker: 'dummy',
       redis: undefined,
       keyPrefix: 'fjord-zmq',
@@ -72,6 +73,14 @@ describe('[DEFAULT] rpc_zmq_*, [matchmaker_redis] and the zmq:// URL', () => {
   it('refreshes records at least three times per expiry, and warns when zmq_target_update says otherwise', () => {
     expect(settings('zmq://', { DEFAULT: { zmq_target_expire: 2 } })).toMatchObject({ refreshMs: 666, refreshLoweredFrom: 40 });
     expect(settings('zmq://', { DEFAULT: { zmq_target_expire: 0, zmq_target_update: 5 } })).toMatchObject({ refreshMs: 5000, refreshLoweredFrom: undefined });
+  });
+
+  it('keeps lookups for zmq_lookup_cache_time, never longer than records are refreshed, 0 for never', () => {
+    expect(settings('zmq://', { DEFAULT: { zmq_lookup_cache_time: 0.25 } }).lookupCacheMs).toBe(250);
+    expect(settings('zmq://', { DEFAULT: { zmq_lookup_cache_time: 300 } }).lookupCacheMs).toBe(40_000);
+    expect(settings('zmq://', { DEFAULT: { zmq_target_expire: 2 } }).lookupCacheMs).toBe(666);
+    expect(settings('zmq://', { DEFAULT: { zmq_lookup_cache_time: 0 } }).lookupCacheMs).toBe(0);
+    expect(() => settings('zmq://', { DEFAULT: { zmq_lookup_cache_time: -1 } })).toThrow(/zmq_lookup_cache_time/);
   });
 
   it('names the bad part of a URL, without its password', () => {

@@ -45,6 +45,8 @@ export interface ZmqSettings {
   /** zmq_target_update as configured, when it was lowered to stay below the expiry. */
   refreshLoweredFrom: number | undefined;
   connectTimeoutMs: number;
+  /** zmq_lookup_cache_time: how long a client uses a matchmaker answer (at most refreshMs); 0: never. */
+  lookupCacheMs: number;
   matchmaker: MatchmakerKind;
   redis: RedisSettings | undefined;
   keyPrefix: string;
@@ -92,6 +94,8 @@ export function readZmqSettings(conf: Config, url: TransportURL): ZmqSettings {
     refreshMs: Math.max(refreshMs, 1),
     refreshLoweredFrom: refreshMs < update * 1000 ? update : undefined,
     connectTimeoutMs: Math.round(get<number>('zmq_connect_timeout') * 1000),
+    // As oslo's routing table, refreshed every zmq_target_update: never kept longer than that.
+    lookupCacheMs: Math.min(Math.round(get<number>('zmq_lookup_cache_time') * 1000), Math.max(refreshMs, 1)),
     matchmaker,
     redis: matchmaker === 'redis' ? redisSettings(url, redisGet) : undefined,
     keyPrefix,
