@@ -88,6 +88,26 @@ describe.skipIf(!available)('zmq:// robustness', () => {
     expect(Date.now() - t0).toBeLessThan(2000);
   });
 
+  it('sends nothing more to a server that stops while it finishes a call, although clients kept its address', async () => {
+    const { t } = await transports(3, { DEFAULT: { zmq_lookup_cache_time: 60, zmq_target_update: 60 } });
+    const topic = uniqueName('draining');
+    const stopping = await serve(t[0] as Transport, topic, 's1', { whoami: () => 's1', slow: async () => (await sleep(1500), 'finished') });
+    await serve(t[1] as Transport, topic, 's2', { whoami: () => 's2' });
+    const client = getRpcClient(t[2] as Transport, new Target({ topic }), { timeout: 5 });
+    await sleep(100);
+    expect(new Set(await Promise.all(Array.from({ length: 6 }, () => client.call({}, 'whoami'))))).toEqual(new Set(['s1', 's2']));
+    const inProgress = client.prepare({ server: 's1' }).call({}, 'slow');
+    await sleep(100);
+    const stopped = stopping.stop();
+    await sleep(100);
+    // Unregistered (and announced) while its socket stays open for the reply: new calls go to s2 only, none is lost.
+    const t0 = Date.now();
+    expect(await Promise.all(Array.from({ length: 10 }, () => client.call({}, 'whoami')))).toEqual(Array(10).fill('s2'));
+    expect(Date.now() - t0).toBeLessThan(2000);
+    expect(await inProgress).toBe('finished');
+    await stopped;
+  });
+
   it('announces an address added to a key or removed from it, not a refresh', async () => {
     const { conf } = await transports(0);
     const settings = readZmqSettings(conf, TransportURL.parse(REDIS_URL));
