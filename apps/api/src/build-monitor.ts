@@ -52,14 +52,14 @@ export class BuildMonitor {
   }
 
   private async abort(instance: InstanceRecord, reason: string): Promise<boolean> {
+    const message = `Build of instance ${instance.uuid} aborted: ${reason}`;
     const updated = await this.deps.store.updateInstance(
       instance.uuid,
       { vm_state: VmState.ERROR, task_state: null },
       { vm_state: [VmState.BUILDING], task_state: [instance.task_state] },
+      { code: 500, message, details: null, host: instance.host },
     );
     if (!updated) return false;
-    const message = `Build of instance ${instance.uuid} aborted: ${reason}`;
-    await this.deps.store.addFault(instance.uuid, { code: 500, message, details: null, host: instance.host });
     this.deps.logger.warn({ instance_uuid: instance.uuid, host: instance.host }, message);
     if (instance.host) {
       // The scheduler's claim on the dead host is moot, but a host that comes back should not stay full.

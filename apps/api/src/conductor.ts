@@ -113,19 +113,14 @@ export class BuildConductor {
 
   /** ERROR with a fault (nova's _set_vm_state_and_notify), and the reserved volumes given back. */
   private async fail(ctxt: RequestContext, job: BuildJob, error: unknown, host: string | null): Promise<void> {
+    const message = error instanceof Error ? error.message : String(error);
     const failed = await this.deps.store.updateInstance(
       job.instance.uuid,
       { vm_state: VmState.ERROR, task_state: null },
       { vm_state: [VmState.BUILDING], task_state: [TaskState.SCHEDULING] },
+      { code: 500, message, details: error instanceof Error ? `${error.name}: ${error.message}` : null, host },
     );
     if (!failed) return; // deleted meanwhile
-    const message = error instanceof Error ? error.message : String(error);
-    await this.deps.store.addFault(job.instance.uuid, {
-      code: 500,
-      message,
-      details: error instanceof Error ? `${error.name}: ${error.message}` : null,
-      host,
-    });
     await unreserveVolumes(this.deps.volumes, ctxt, job.reservedVolumes, this.deps.logger);
   }
 

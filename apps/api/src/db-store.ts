@@ -96,18 +96,20 @@ export function computeStoreFrom(repo: ComputeRepository): ComputeStore {
           },
         )
       ).map(instanceRecord),
-    updateInstance: async (uuid, changes, expected = {}) => {
-      const result = await repo.instances.update(uuid, changes, {
-        ...(expected.task_state ? { expected_task_state: [...expected.task_state] } : {}),
-        ...(expected.vm_state ? { expected_vm_state: [...expected.vm_state] } : {}),
-      });
+    updateInstance: async (uuid, changes, expected = {}, fault) => {
+      const result = await repo.instances.update(
+        uuid,
+        changes,
+        {
+          ...(expected.task_state ? { expected_task_state: [...expected.task_state] } : {}),
+          ...(expected.vm_state ? { expected_vm_state: [...expected.vm_state] } : {}),
+        },
+        fault,
+      );
       return result.applied ? instanceRecord(result.instance) : null;
     },
     destroyInstance: async (uuid) => {
       await repo.instances.softDelete(uuid);
-    },
-    addFault: async (uuid, fault) => {
-      await repo.faults.add({ instance_uuid: uuid, ...fault });
     },
     latestFaults: async (uuids) => {
       const faults = await repo.faults.latestFor([...uuids]);

@@ -6,6 +6,7 @@ import type {
   ComputeStore,
   ExpectedStates,
   FaultRecord,
+  NewFault,
   FlavorRecord,
   InstanceChanges,
   InstanceFilter,
@@ -100,12 +101,13 @@ export class MemoryStore implements ComputeStore {
     }
     return rows.slice(0, page.limit).map(strip);
   }
-  async updateInstance(uuid: string, changes: InstanceChanges, expected: ExpectedStates = {}) {
+  async updateInstance(uuid: string, changes: InstanceChanges, expected: ExpectedStates = {}, fault?: NewFault) {
     const record = this.instances.get(uuid);
     if (!record || record.deleted) return null;
     if (expected.vm_state && !expected.vm_state.includes(record.vm_state)) return null;
     if (expected.task_state && !expected.task_state.includes(record.task_state)) return null;
     Object.assign(record, changes, { updated_at: this.now() });
+    if (fault) this.faults.push({ ...fault, instance_uuid: uuid, created_at: this.now() });
     return strip(record);
   }
   async destroyInstance(uuid: string) {
@@ -113,9 +115,6 @@ export class MemoryStore implements ComputeStore {
     if (!record) return;
     Object.assign(record, { deleted: true, vm_state: 'deleted', task_state: null, terminated_at: this.now() });
     for (const bdm of this.bdms) if (bdm.instance_uuid === uuid) bdm.deleted = true;
-  }
-  async addFault(uuid: string, fault: Omit<FaultRecord, 'created_at'>) {
-    this.faults.push({ ...fault, instance_uuid: uuid, created_at: this.now() });
   }
   async latestFaults(uuids: readonly string[]) {
     const result = new Map<string, FaultRecord>();

@@ -43,6 +43,8 @@ export interface FaultRecord {
   created_at: Date;
 }
 
+export type NewFault = Omit<FaultRecord, 'created_at'>;
+
 export interface BdmRecord extends BlockDeviceMapping {
   id: number;
 }
@@ -117,12 +119,12 @@ export interface ComputeStore {
    * Change an instance only while it is in the expected states (nova's
    * instance.save(expected_task_state=..., expected_vm_state=...)), which stops two actions
    * racing. Returns the updated instance, or null when it is gone or no longer in those states.
+   * With a fault (an instance put in ERROR), the fault is recorded with the change, atomically.
    */
-  updateInstance(uuid: string, changes: InstanceChanges, expected?: ExpectedStates): Promise<InstanceRecord | null>;
+  updateInstance(uuid: string, changes: InstanceChanges, expected?: ExpectedStates, fault?: NewFault): Promise<InstanceRecord | null>;
   /** Soft delete (deleted, vm_state deleted, terminated_at), with its block device mappings. */
   destroyInstance(uuid: string): Promise<void>;
 
-  addFault(uuid: string, fault: Omit<FaultRecord, 'created_at'>): Promise<void>;
   /** The newest fault of each instance asked for. */
   latestFaults(uuids: readonly string[]): Promise<Map<string, FaultRecord>>;
 

@@ -93,11 +93,13 @@ export class InstanceBuilder {
     tracker.release(instance.uuid);
     let final = instance;
     if (!gone) {
-      const errored = await store.updateInstance(instance.uuid, { vm_state: 'error', task_state: null, power_state: PowerState.NOSTATE }, { vm_state: ['building'] });
-      if (errored) {
-        final = errored;
-        await store.addFault({ instance_uuid: instance.uuid, code: fault.code, message: fault.message, details: fault.details, host });
-      }
+      const errored = await store.updateInstance(
+        instance.uuid,
+        { vm_state: 'error', task_state: null, power_state: PowerState.NOSTATE },
+        { vm_state: ['building'] },
+        { code: fault.code, message: fault.message, details: fault.details, host },
+      );
+      if (errored) final = errored;
     }
     await this.releaseSchedulerClaim(ctxt, instance.uuid, log);
     await notifier.error(ctxt, final, 'create.error', { message: fault.message, code: fault.code, exception: fault.exception });

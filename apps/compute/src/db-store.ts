@@ -14,10 +14,10 @@ export async function openComputeStore(svc: Service, database?: ComputeDatabase)
 }
 
 export function computeStoreFrom(database: ComputeDatabase): ComputeStore {
-  const { instances, faults, bdms, computeNodes } = database.repo;
+  const { instances, bdms, computeNodes } = database.repo;
   return {
     getInstance: async (uuid) => toRow(await instances.get(uuid)),
-    updateInstance: async (uuid, patch, guard = {}) => {
+    updateInstance: async (uuid, patch, guard = {}, fault) => {
       const { access_ip_v4, ...rest } = patch;
       const result = await instances.update(
         uuid,
@@ -26,11 +26,11 @@ export function computeStoreFrom(database: ComputeDatabase): ComputeStore {
           ...(guard.vm_state ? { expected_vm_state: [...guard.vm_state] } : {}),
           ...(guard.task_state ? { expected_task_state: [...guard.task_state] } : {}),
         },
+        fault,
       );
       return result.applied ? toRow(result.instance) : null;
     },
     softDeleteInstance: async (uuid) => toRow(await instances.softDelete(uuid, { power_state: 0 })),
-    addFault: async (fault) => void (await faults.add(fault)),
     listHostInstances: async (host) => (await instances.list({ host })).map((record) => toRow(record)!),
     listBdms: async (uuid) => (await bdms.listByInstance(uuid)).map(toBdm),
     createBdm: async (bdm) => toBdm(await bdms.create(bdm)),

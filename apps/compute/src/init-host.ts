@@ -35,9 +35,13 @@ export async function initHost(deps: ComputeHostDeps, log: ServiceLogger, starte
     if (instance.task_state === 'deleting') {
       result.toDelete.push(instance);
     } else if (instance.vm_state === 'building' && Date.parse(instance.created_at) <= startedAt.getTime()) {
-      const errored = await store.updateInstance(instance.uuid, { vm_state: 'error', task_state: null, power_state: PowerState.NOSTATE }, { vm_state: ['building'] });
+      const errored = await store.updateInstance(
+        instance.uuid,
+        { vm_state: 'error', task_state: null, power_state: PowerState.NOSTATE },
+        { vm_state: ['building'] },
+        { code: 500, message: RESTARTED_WHILE_BUILDING, details: `host ${host} restarted during task ${instance.task_state}`, host },
+      );
       if (errored) {
-        await store.addFault({ instance_uuid: instance.uuid, code: 500, message: RESTARTED_WHILE_BUILDING, details: `host ${host} restarted during task ${instance.task_state}`, host });
         result.erroredBuilds.push(instance.uuid);
         log.warn({ instance_uuid: instance.uuid, task_state: instance.task_state }, 'instance failed to spawn correctly (building when the service stopped), setting to ERROR state');
       }

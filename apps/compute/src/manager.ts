@@ -296,7 +296,11 @@ export class ComputeManager {
   async #actionFailed(call: Call, instance: InstanceRow, action: PowerAction, error: unknown): Promise<void> {
     const fault = faultFromError(error);
     call.log.error({ err: error }, `${action.name} failed: ${fault.message}`);
-    const errored = await this.#deps.store.updateInstance(instance.uuid, { vm_state: 'error', task_state: null, power_state: this.#deps.driver.powerState(instance.uuid) }, { task_state: [action.task] });
-    if (errored) await this.#deps.store.addFault({ instance_uuid: instance.uuid, code: fault.code, message: fault.message, details: fault.details, host: this.#deps.host });
+    await this.#deps.store.updateInstance(
+      instance.uuid,
+      { vm_state: 'error', task_state: null, power_state: this.#deps.driver.powerState(instance.uuid) },
+      { task_state: [action.task] },
+      { code: fault.code, message: fault.message, details: fault.details, host: this.#deps.host },
+    );
   }
 }

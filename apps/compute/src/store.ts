@@ -40,10 +40,10 @@ export interface ComputeStore {
   /** The live instance, or null when it does not exist or is deleted. */
   getInstance(uuid: string): Promise<InstanceRow | null>;
   /** Compare-and-set; null when the guard does not hold (or the instance is gone). */
-  updateInstance(uuid: string, patch: InstancePatch, guard?: InstanceGuard): Promise<InstanceRow | null>;
+  /** With a fault (an instance put in ERROR), the fault is recorded with the change, atomically. */
+  updateInstance(uuid: string, patch: InstancePatch, guard?: InstanceGuard, fault?: Omit<InstanceFault, 'instance_uuid'>): Promise<InstanceRow | null>;
   /** Soft delete: vm_state deleted, task null, terminated_at/deleted_at now. Null when already deleted. */
   softDeleteInstance(uuid: string): Promise<InstanceRow | null>;
-  addFault(fault: InstanceFault): Promise<void>;
   /** Live instances whose host is `host`. */
   listHostInstances(host: string): Promise<InstanceRow[]>;
   /** Live block device mappings of an instance. */

@@ -88,6 +88,17 @@ describe('instances', () => {
     expect(await db.repo.instances.update(randomUUID(), { task_state: null })).toEqual({ applied: false, instance: null });
   });
 
+  it('records the fault of an ERROR in the same update, and none when the guard does not hold', async () => {
+    const { uuid } = await db.repo.instances.create(newInstance());
+    const fault = { code: 500, message: `No valid host was found. ${'x'.repeat(300)}`, host: null };
+    const refused = await db.repo.instances.update(uuid, { vm_state: VmState.ERROR }, { expected_vm_state: [VmState.ACTIVE] }, fault);
+    expect(refused.applied).toBe(false);
+    expect(await db.repo.faults.latest(uuid)).toBeNull();
+    const failed = await db.repo.instances.update(uuid, { vm_state: VmState.ERROR, task_state: null }, { expected_vm_state: [VmState.BUILDING] }, fault);
+    expect(failed).toMatchObject({ applied: true, instance: { vm_state: VmState.ERROR } });
+    expect(await db.repo.faults.latest(uuid)).toMatchObject({ code: 500, message: fault.message.slice(0, 255), details: null });
+  });
+
   it('soft deletes an instance with its mappings', async () => {
     const { uuid } = await db.repo.instances.create(newInstance(), { bdms: [{ source_type: 'volume', destination_type: 'volume', volume_id: 'v' }] });
     const deleted = await db.repo.instances.softDelete(uuid);

@@ -33,12 +33,13 @@ export class MemoryComputeStore implements ComputeStore {
     return row && !row.deleted ? strip(row) : null;
   }
 
-  async updateInstance(uuid: string, patch: InstancePatch, guard: InstanceGuard = {}): Promise<InstanceRow | null> {
+  async updateInstance(uuid: string, patch: InstancePatch, guard: InstanceGuard = {}, fault?: Omit<InstanceFault, 'instance_uuid'>): Promise<InstanceRow | null> {
     const row = this.instances.get(uuid);
     if (!row || row.deleted) return null;
     if (guard.vm_state && !guard.vm_state.includes(row.vm_state)) return null;
     if (guard.task_state && !guard.task_state.includes(row.task_state)) return null;
     Object.assign(row, patch);
+    if (fault) this.faults.push({ ...fault, instance_uuid: uuid });
     return strip(row);
   }
 
@@ -48,10 +49,6 @@ export class MemoryComputeStore implements ComputeStore {
     const now = new Date().toISOString();
     Object.assign(row, { deleted: true, vm_state: 'deleted', task_state: null, power_state: 0, terminated_at: now, deleted_at: now });
     return strip(row);
-  }
-
-  async addFault(fault: InstanceFault): Promise<void> {
-    this.faults.push(fault);
   }
 
   async listHostInstances(host: string): Promise<InstanceRow[]> {

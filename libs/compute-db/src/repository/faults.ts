@@ -2,15 +2,17 @@ import type { PrismaClient } from '../db/generated/client.js';
 import type { InstanceFault, NewInstanceFault } from '../types.js';
 import { toFault } from './mappers.js';
 
+/** A fault row as nova writes it: the message cut to the column's 255 characters. */
+export function faultData(fault: NewInstanceFault) {
+  return { ...fault, message: fault.message.slice(0, 255), details: fault.details ?? null, host: fault.host ?? null };
+}
+
 export class FaultRepository {
   constructor(private readonly db: PrismaClient) {}
 
   /** nova instance_fault_create; the message is cut to the column's 255 characters like nova does. */
   async add(fault: NewInstanceFault): Promise<InstanceFault> {
-    const row = await this.db.instanceFault.create({
-      data: { ...fault, message: fault.message.slice(0, 255), details: fault.details ?? null, host: fault.host ?? null },
-    });
-    return toFault(row);
+    return toFault(await this.db.instanceFault.create({ data: faultData(fault) }));
   }
 
   async latest(instance_uuid: string): Promise<InstanceFault | null> {

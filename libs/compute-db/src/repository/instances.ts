@@ -8,11 +8,13 @@ import type {
   InstanceGuard,
   InstancePatch,
   NewBlockDeviceMapping,
+  NewInstanceFault,
   NewInstance,
   Page,
   ProjectUsage,
 } from '../types.js';
 import { MarkerNotFound } from './errors.js';
+import { faultData } from './faults.js';
 import { flavorSnapshot, toDate, toInstance } from './mappers.js';
 
 export class InstanceRepository {
@@ -76,13 +78,20 @@ export class InstanceRepository {
 
   /**
    * Updates an instance; with a guard only if its task/vm state is still an expected one, atomically
-   * (nova's expected_task_state), so concurrent actions can't clobber each other.
+   * (nova's expected_task_state), so concurrent actions can't clobber each other. With a fault, the
+   * fault is recorded in the same transaction: nobody reads an ERROR without its reason.
    */
-  async update(uuid: string, patch: InstancePatch, guard: InstanceGuard = {}): Promise<GuardedUpdate> {
+  async update(uuid: string, patch: InstancePatch, guard: InstanceGuard = {}, fault?: Omit<NewInstanceFault, 'instance_uuid'>): Promise<GuardedUpdate> {
     const where: Prisma.InstanceWhereInput = { uuid, deleted: false };
     if (guard.expected_task_state) where.AND = [taskStateIn(guard.expected_task_state)];
     if (guard.expected_vm_state) where.vm_state = { in: guard.expected_vm_state };
-    const { count } = await this.db.instance.updateMany({ where, data: toData(patch) });
+    const { count } = fault
+      ? await this.db.$transaction(async (tx) => {
+          const updated = await tx.instance.updateMany({ where, data: toData(patch) });
+          if (updated.count === 1) await tx.instanceFault.create({ data: faultData({ ...fault, instance_uuid: uuid }) });
+          return updated;
+        })
+      : await this.db.instance.updateMany({ where, data: toData(patch) });
     const current = await this.get(uuid);
     return count === 1 && current ? { applied: true, instance: current } : { applied: false, instance: current };
   }
