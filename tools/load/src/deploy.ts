@@ -5,7 +5,7 @@
  */
 import { ProcessGroup, RABBIT, freePort, passwordLogin, provisionRun, requireServices, startSeparateSystem, type AppProcess, type RunInfra } from '@fjord/e2e-tests';
 
-export { ProcessGroup, freePort, type AppProcess };
+export { ProcessGroup, freePort, passwordLogin, type AppProcess };
 
 /** This run's vhosts and databases (removed by cleanup()); exits when RabbitMQ or PostgreSQL is missing. */
 export async function makeInfra(vhosts: string[], databases: string[]): Promise<RunInfra> {

@@ -4,6 +4,7 @@
  *   npm run load -w @fjord/load -- --processes                      start the apps as separate processes on RabbitMQ + PostgreSQL
  *   npm run load -w @fjord/load -- --url http://127.0.0.1:8774/v2.1  load a running system (npm start, processes, compose)
  *     with --token T (or OS_TOKEN) when its APIs check tokens, e.g. T=$(openstack token issue -f value -c id)
+ * --embedded runs without identity unless --auth keystone (then as demo, every request's token checked).
  * Options: --scenario boot-and-delete|boot-and-list, --concurrency 1,8,32, --count N (servers per
  * concurrency level), --flavor 1, --image <uuid>, --poll-ms 100; with --embedded or --processes
  * also --hosts N and --spawn-delay S (each host takes 16 m1.tiny). Prints p50/p95/max from POST to
@@ -13,7 +14,7 @@
 import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { startDevstack } from '@fjord/devstack';
-import { startProcessSystem } from './deploy.js';
+import { passwordLogin, startProcessSystem } from './deploy.js';
 import { runScenario, type ScenarioOptions } from './scenarios.js';
 import { printTable, seconds, summary } from './stats.js';
 
@@ -32,6 +33,7 @@ const { values: args } = parseArgs({
     'spawn-delay': { type: 'string', default: '0.2' },
     warmup: { type: 'string', default: '8' },
     token: { type: 'string', default: process.env['OS_TOKEN'] ?? '' },
+    auth: { type: 'string', default: 'noauth2' },
   },
 });
 
@@ -50,6 +52,10 @@ if (args.scenario !== 'boot-and-delete' && args.scenario !== 'boot-and-list') {
 const levels = args.concurrency.split(',').map((c) => number('concurrency', c, 1));
 const count = number('count', args.count, 1);
 
+if (args.auth !== 'noauth2' && args.auth !== 'keystone') {
+  console.error(`--auth must be noauth2 or keystone, got ${JSON.stringify(args.auth)}`);
+  process.exit(2);
+}
 if (args.embedded && args.processes) {
   console.error('--embedded and --processes exclude each other');
   process.exit(2);
@@ -68,9 +74,11 @@ if (args.embedded) {
     hostCapacity: capacity,
     spawnDelay: number('spawn-delay', args['spawn-delay'], 0),
     logLevel: 'warn',
+    auth: args.auth,
   });
   stack = embedded;
   computeUrl = embedded.urls.compute;
+  if (embedded.credentials) token = (await passwordLogin(embedded.urls.identity!, 'demo', embedded.credentials.demo, 'demo')).token;
 } else if (args.processes) {
   const system = await startProcessSystem({
     computeHosts: number('hosts', args.hosts, 1),
