@@ -4,6 +4,12 @@
  * topic, fanout) and `topic.server` (directed), refreshed every zmq_target_update, unregistered on
  * stop. Reads requests one at a time, so pause() simply stops reading and ZeroMQ's queues (then
  * TCP) hold the rest. Answers go back through the ROUTER to the caller's routing id.
+ *
+ * A stopped listener hands nothing more over, but keeps its socket open until STOP_GRACE_MS after
+ * its last reply: a request that still comes (a client that has not yet heard of the unregistering)
+ * is refused with an `unroutable` answer, on which the client sends it to another listener; and a
+ * last reply is read by its caller before the connection ends (a DEALER with `immediate` drops
+ * what it has not read yet when its connection goes).
  */
 import { Router } from 'zeromq';
 import { MalformedMessage } from '../../errors.js';
@@ -20,6 +26,8 @@ import { decodeFrames, encodeFrames, type ZmqMessage } from './wire.js';
 export const POLL_MS = 250;
 /** A stopped listener's socket waits this long for its last replies to leave. */
 export const CLOSING_LINGER_MS = 1000;
+/** A stopped listener closes its socket this long after its last reply (or its stop). */
+export const STOP_GRACE_MS = 1000;
 
 export class ZmqListener implements DriverListener {
   private readonly socket = new Router({ linger: 0, handover: true, receiveTimeout: POLL_MS, maxMessageSize: MAX_MESSAGE_BYTES });
@@ -31,8 +39,11 @@ export class ZmqListener implements DriverListener {
   private address = '';
   private endpoint = '';
   private stopped = false;
+  private stopping: Promise<void> | undefined;
+  private refreshing: Promise<void> | undefined;
   private socketClosed = false;
   private refreshTimer: NodeJS.Timeout | undefined;
+  private closeTimer: NodeJS.Timeout | undefined;
   private refreshProblem: string | undefined;
 
   constructor(
@@ -45,7 +56,7 @@ export class ZmqListener implements DriverListener {
   ) {
     this.keys = [target.topic as string, `${target.topic as string}.${target.server as string}`];
     this.handler = new RequestHandler(this.keys, logger, this.where, onRequest, () => {
-      if (this.stopped) this.close(CLOSING_LINGER_MS);
+      if (this.stopped) this.closeWhenIdle();
     });
   }
 
@@ -67,17 +78,29 @@ export class ZmqListener implements DriverListener {
     return this;
   }
 
-  async stop(): Promise<void> {
-    if (this.stopped) return;
-    this.stopped = true;
+  /**
+   * Unregister (clients that keep lookups hear of it), then hand nothing more over: what still
+   * comes is refused until the socket closes, STOP_GRACE_MS after the last reply.
+   */
+  stop(): Promise<void> {
+    this.stopping ??= this.unregisterAndStop();
+    return this.stopping;
+  }
+
+  private async unregisterAndStop(): Promise<void> {
     clearInterval(this.refreshTimer);
+    // A refresh under way would register again after the unregistering.
+    await this.refreshing?.catch(() => undefined);
+    if (!this.stopped) {
+      await Promise.all(
+        this.keys.map((key) =>
+          this.matchmaker.unregister(key, this.address).catch((err: unknown) => this.logger.warn('zmq:// listener could not unregister', { key, error: (err as Error).message })),
+        ),
+      );
+    }
+    this.stopped = true;
     this.gate.wakeAll();
-    await Promise.all(
-      this.keys.map((key) =>
-        this.matchmaker.unregister(key, this.address).catch((err: unknown) => this.logger.warn('zmq:// listener could not unregister', { key, error: (err as Error).message })),
-      ),
-    );
-    if (this.handler.awaitingReply === 0) this.close(CLOSING_LINGER_MS);
+    this.closeWhenIdle();
   }
 
   pause(): void {
@@ -97,6 +120,7 @@ export class ZmqListener implements DriverListener {
   /** Let go of the socket now (lingerMs 0: queued answers are dropped). */
   close(lingerMs: number): void {
     clearInterval(this.refreshTimer);
+    clearTimeout(this.closeTimer);
     this.stopped = true;
     this.gate.wakeAll();
     if (this.socketClosed) return;
@@ -106,13 +130,23 @@ export class ZmqListener implements DriverListener {
     this.onClosed(this);
   }
 
+  /** Stopped, no reply awaited: close after the grace (once; a later reply does not put it off). */
+  private closeWhenIdle(): void {
+    if (this.handler.awaitingReply > 0 || this.closeTimer !== undefined || this.socketClosed) return;
+    this.closeTimer = setTimeout(() => this.close(CLOSING_LINGER_MS), STOP_GRACE_MS);
+    this.closeTimer.unref();
+  }
+
   private async register(): Promise<void> {
     await Promise.all(this.keys.map((key) => this.matchmaker.register(key, this.address, this.settings.targetExpire)));
   }
 
   private async refresh(): Promise<void> {
+    if (this.stopping) return;
+    const registering = this.register();
+    this.refreshing = registering;
     try {
-      await this.register();
+      await registering;
       if (this.refreshProblem) this.logger.info('zmq:// listener records refreshed again', { address: this.address });
       this.refreshProblem = undefined;
     } catch (err) {
@@ -122,9 +156,10 @@ export class ZmqListener implements DriverListener {
     }
   }
 
+  /** Reads until the socket is closed: once stopped, only to refuse what still comes. */
   private async readLoop(): Promise<void> {
-    while (!this.stopped) {
-      if (this.gate.paused) {
+    while (!this.socketClosed) {
+      if (this.gate.paused && !this.stopped) {
         await this.gate.resumed();
         continue;
       }
@@ -139,12 +174,9 @@ export class ZmqListener implements DriverListener {
         await new Promise((resolve) => setTimeout(resolve, POLL_MS));
         continue;
       }
-      // A read that was already waiting when pause() came: its message waits for resume().
+      // A read that was already waiting when pause() came: its message waits for resume() (or is refused after a stop).
       while (this.gate.paused && !this.stopped) await this.gate.resumed();
-      if (this.stopped) {
-        this.logger.debug('zmq:// listener stopped while paused: a request read meanwhile is dropped', { address: this.address });
-        return;
-      }
+      if (this.socketClosed) return;
       this.handle(frames);
     }
   }
@@ -160,14 +192,24 @@ export class ZmqListener implements DriverListener {
       this.logger.error('Dropping a malformed zmq:// message', { address: this.address, error: (err as Error).message });
       return;
     }
+    if (this.stopped) {
+      // Sent before the client heard of the stop: it sends the request to another listener.
+      this.logger.debug('zmq:// listener is stopping: a request refused', { address: this.address, msgId: message.msgId });
+      void this.answer(identity, message, 'unroutable', Buffer.from(`zmq:// listener ${this.address} is stopping`), this.address);
+      return;
+    }
     this.handler.handle(message, (request, kind, body) => this.answer(identity, request, kind, body));
   }
 
-  /** A ROUTER never blocks on send: an answer to a caller that is gone is dropped by ZeroMQ. */
-  private async answer(identity: Buffer, request: ZmqMessage, kind: 'reply' | 'heartbeat', body: Buffer): Promise<void> {
+  /**
+   * A ROUTER never blocks on send: an answer to a caller that is gone is dropped by ZeroMQ. Frame
+   * 3 is the caller's id, or for a refusal (`unroutable`) this listener's address, which the client
+   * then forgets.
+   */
+  private async answer(identity: Buffer, request: ZmqMessage, kind: 'reply' | 'heartbeat' | 'unroutable', body: Buffer, target = request.replyTo): Promise<void> {
     if (this.socketClosed) return;
     try {
-      await this.socket.send([identity, ...encodeFrames({ kind, target: request.replyTo, replyTo: '', msgId: request.msgId, body })]);
+      await this.socket.send([identity, ...encodeFrames({ kind, target, replyTo: '', msgId: request.msgId, body })]);
     } catch (err) {
       this.logger.error(`Failed to send a zmq:// ${kind}`, { msgId: request.msgId, error: (err as Error).message });
     }

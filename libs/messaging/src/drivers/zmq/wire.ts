@@ -22,6 +22,10 @@
  *
  * In direct mode a listener answers through its ROUTER to the envelope's routing id, which is the
  * caller's DEALER (whose id is also frame 4), so replies come back on the socket the call went out on.
+ * A listener that was stopped (unregistered) but still has its socket open refuses a request that
+ * still comes with an `unroutable` (target: its own `<host>:<port>`, frame 5 the request's id, body:
+ * why): the client forgets that address and sends the request again to another listener. A client
+ * that does not know this answer drops it, as before.
  *
  * Proxy mode (use_router_proxy; fjord-zmq-proxy, drivers/zmq/proxy.ts). Clients' DEALERs connect
  * to the proxies' frontend ROUTERs, each server's DEALERs (one routing id, `<host>/<pid>/<id>`) to
@@ -54,8 +58,9 @@
  * "compute2"'s) on every proxy's publisher; a fanout for subscribed servers is published once as
  * that subscription frame followed by the request's seven frames.
  *
- * The version stays fjord-zmq/1: the proxy kinds travel only between proxy-mode peers, and a
- * direct-mode listener drops them as malformed.
+ * The version stays fjord-zmq/1: the proxy kinds travel only between proxy-mode peers (a direct-mode
+ * listener drops them as malformed), and the direct-mode `unroutable` only to clients, which always
+ * accepted (and dropped) it.
  */
 import { MalformedMessage } from '../../errors.js';
 import { deserializeMessage, packContext, serializeEnvelope, type Context, type JsonObject } from '../../wire/envelope.js';

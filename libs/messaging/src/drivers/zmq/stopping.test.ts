@@ -1,0 +1,83 @@
+/**
+ * A direct-mode listener that stops, on real sockets with the dummy matchmaker: its last replies
+ * reach their callers (the socket stays open a grace after them), what still reaches it is refused
+ * with an `unroutable` and executed nowhere.
+ */
+import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
+import { Dealer } from 'zeromq';
+import { getRpcClient } from '../../rpc/client.js';
+import { getRpcServer } from '../../rpc/server.js';
+import { Target } from '../../rpc/target.js';
+import type { Transport } from '../../transport/transport.js';
+import { DummyMatchmaker } from './matchmaker/dummy.js';
+import { recordingLogger, sleep, uniqueName, zmqConfig, zmqTransport, type ZmqValues } from './test-support.test-helper.js';
+import { decodeFrames, encodeFrames, requestBody } from './wire.js';
+
+describe('zmq:// listeners that stop', () => {
+  const cleanups: Array<() => Promise<unknown>> = [];
+  afterEach(() => void vi.restoreAllMocks());
+  afterAll(async () => {
+    for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
+  });
+
+  async function transports(count: number, values: ZmqValues = {}, logger = recordingLogger()): Promise<Transport[]> {
+    const conf = zmqConfig(values);
+    const t: Transport[] = [];
+    for (let i = 0; i < count; i++) {
+      const transport = await zmqTransport(conf, 'zmq://', logger);
+      cleanups.push(() => transport.cleanup());
+      t.push(transport);
+    }
+    return t;
+  }
+
+  async function serve(transport: Transport, topic: string, server: string, endpoint: object) {
+    const s = getRpcServer(transport, { topic, server }, [endpoint]);
+    await s.start();
+    cleanups.push(() => s.stop().then(() => s.wait()));
+    return s;
+  }
+
+  it('delivers the reply of a call that was in progress when its server stopped, every time', async () => {
+    const [serving, calling] = (await transports(2)) as [Transport, Transport];
+    // A DEALER drops what it has not read when its connection goes: the socket must outlive the reply.
+    for (let round = 0; round < 10; round++) {
+      const topic = uniqueName('last-reply');
+      const server = await serve(serving, topic, 's1', { slow: async () => (await sleep(50), 'done') });
+      const inProgress = getRpcClient(calling, new Target({ topic }), { timeout: 3 }).call({}, 'slow');
+      await sleep(20);
+      await server.stop();
+      expect(await inProgress).toBe('done');
+    }
+  });
+
+  it('refuses what still reaches it once stopped, executes none of it, and closes after a grace', async () => {
+    const [serving] = (await transports(1)) as [Transport];
+    const topic = uniqueName('refusing');
+    let executed = 0;
+    const server = await serve(serving, topic, 's1', { count: () => ++executed });
+    const [address] = (await new DummyMatchmaker(serving.conf.get<string>('matchmaker_redis', 'key_prefix'), 'dummy').lookup(`${topic}.s1`)) as [string];
+    const raw = new Dealer({ linger: 0, routingId: 'raw-refused', receiveTimeout: 2000 });
+    cleanups.push(async () => raw.close());
+    raw.connect(`tcp://${address}`);
+    const request = (kind: 'call' | 'cast', msgId: string) =>
+      encodeFrames({ kind, target: `${address}/${topic}`, replyTo: kind === 'call' ? 'raw-refused' : '', msgId, body: requestBody({ method: 'count', args: {} }, {}, msgId, kind === 'call', undefined) });
+    await raw.send(request('call', 'before-stop'));
+    expect(decodeFrames(await raw.receive())).toMatchObject({ kind: 'reply', msgId: 'before-stop' });
+
+    await server.stop();
+    await raw.send(request('call', 'after-stop'));
+    await raw.send(request('cast', 'cast-after-stop'));
+    for (const msgId of ['after-stop', 'cast-after-stop']) {
+      const refusal = decodeFrames(await raw.receive());
+      expect(refusal).toMatchObject({ kind: 'unroutable', target: address, msgId });
+      expect(refusal.body.toString()).toBe(`zmq:// listener ${address} is stopping`);
+    }
+    expect(executed).toBe(1);
+    // Closed a grace (1 s) after its stop: nothing answers any more.
+    await sleep(1300);
+    await raw.send(request('call', 'after-close'));
+    raw.receiveTimeout = 300;
+    await expect(raw.receive()).rejects.toMatchObject({ code: 'EAGAIN' });
+  });
+});
