@@ -5,7 +5,9 @@
  * listener (cached): a topic goes to one listener round-robin, `topic.server` to that server,
  * fanout to all. With use_router_proxy, clients send through the fjord-zmq-proxy routers the
  * matchmaker names and servers connect to all of them (proxy-client.ts, proxy-listener.ts).
- * Replies and call-monitor heartbeats come back on the DEALER the call went out on.
+ * Replies and call-monitor heartbeats come back on the DEALER the call went out on. A listener
+ * that was stopped refuses what still reaches it (`unroutable`): the request is sent again, to
+ * another listener (a call while it waits for its reply, a cast within CAST_REFUSAL_WINDOW_MS).
  *
  * A send that finds nobody (or nobody reachable) looks again, with pauses growing to
  * [matchmaker_redis] wait_timeout, until `retry` is spent (-1/undefined: no limit), a call times
@@ -30,6 +32,9 @@ export const NOTIFICATIONS_REFUSED =
   'notifications are not supported on zmq:// (the ZeroMQ driver carries RPC only): deploy hybrid, with [oslo_messaging_notifications] transport_url on a broker such as rabbit:// or kafka://';
 
 const FIRST_PAUSE_MS = 50;
+/** How long a cast is kept to be sent again if a stopping listener refuses it, and how many at most. */
+const CAST_REFUSAL_WINDOW_MS = 2000;
+const MAX_CASTS_KEPT = 10_000;
 const SENT: Attempt = { sent: true };
 
 type AnyListener = ZmqListener | ZmqProxyListener;
@@ -41,6 +46,10 @@ export class ZmqDriver implements Driver {
   private readonly proxies: ProxyClient;
   private readonly table: RoutingTable;
   private readonly listeners = new Set<AnyListener>();
+  /** Direct mode: how to send a call again that a stopping listener refused, until it settles. */
+  private readonly callsInFlight = new Map<string, () => void>();
+  /** The same for casts (not fanouts), kept a short while, oldest first. */
+  private readonly castsSent = new Map<string, { at: number; resend: () => void }>();
   private closed = false;
 
   constructor(
@@ -73,26 +82,33 @@ export class ZmqDriver implements Driver {
     const attempt = (giveUpAt: number, onPeer?: (peer: Peer) => void): Promise<Attempt> =>
       viaProxy ? this.proxies.attempt(key, viaProxy, msgId, giveUpAt, onPeer) : this.directAttempt(target, key, frames, giveUpAt, onPeer);
     if (!call) {
-      await this.deliver(target, key, attempt, options, { giveUpAt: Date.now() + this.settings.lookup.castGiveUpMs, done: () => this.closed, call: false });
+      const cast = () => this.deliver(target, key, attempt, options, { giveUpAt: Date.now() + this.settings.lookup.castGiveUpMs, done: () => this.closed, call: false });
+      // A fanout refused by a stopping listener simply misses it.
+      if (!viaProxy && !target.fanout) this.keepCast(msgId, () => void cast().catch((err: unknown) => this.logger.warn('zmq:// a refused cast could not be sent again', { key, msgId, error: (err as Error).message })));
+      await cast();
       return undefined;
     }
     const timeout = options.timeout ?? 60;
+    const giveUpAt = Date.now() + timeout * 1000;
     const pending = this.replies.expect(msgId, timeout, options.callMonitorTimeout);
     let settled = false;
     let via: Peer | undefined;
     const settle = () => {
       settled = true;
       if (via) via.calls--;
+      if (!viaProxy) this.callsInFlight.delete(msgId);
     };
     pending.promise.then(settle, settle);
     const onPeer = (peer: Peer) => {
+      if (via) via.calls--;
       via = peer;
       peer.calls++;
     };
     // The call's own timer ends it; the lookups stop when it has (giveUpAt only bounds connecting).
-    this.deliver(target, key, (giveUpAt) => attempt(giveUpAt, onPeer), options, { giveUpAt: Date.now() + timeout * 1000, done: () => settled || this.closed, call: true }).catch(
-      (err: unknown) => pending.fail(err as Error),
-    );
+    const deliverCall = () =>
+      void this.deliver(target, key, (until) => attempt(until, onPeer), options, { giveUpAt, done: () => settled || this.closed, call: true }).catch((err: unknown) => pending.fail(err as Error));
+    if (!viaProxy) this.callsInFlight.set(msgId, deliverCall);
+    deliverCall();
     return pending.promise;
   }
 
@@ -119,6 +135,8 @@ export class ZmqDriver implements Driver {
     if (this.closed) return;
     this.closed = true;
     this.replies.close();
+    this.callsInFlight.clear();
+    this.castsSent.clear();
     await Promise.all([...this.listeners].map((listener) => listener.stop().catch(() => undefined)));
     for (const listener of [...this.listeners]) listener.close(0);
     this.pool.closeAll();
@@ -217,11 +235,41 @@ export class ZmqDriver implements Driver {
     else this.pool.suspect(peer, 'zmq:// listener is no longer registered: forgotten', {}, 'debug');
   }
 
+  /** Keep what sends a cast again, should a stopping listener refuse it; old ones go. */
+  private keepCast(msgId: string, resend: () => void): void {
+    const now = Date.now();
+    for (const [id, kept] of this.castsSent) {
+      if (now - kept.at < CAST_REFUSAL_WINDOW_MS && this.castsSent.size < MAX_CASTS_KEPT) break;
+      this.castsSent.delete(id);
+    }
+    this.castsSent.set(msgId, { at: now, resend });
+  }
+
+  /**
+   * A listener that was stopped (unregistered) refused a request sent before this client heard of
+   * it: forget its address and send the request again, to another listener.
+   */
+  private onRefused(message: ZmqMessage): void {
+    this.table.forget(message.target);
+    this.pool.avoid(message.target);
+    const resend = this.callsInFlight.get(message.msgId) ?? this.castsSent.get(message.msgId)?.resend;
+    if (resend === undefined) {
+      this.logger.debug('zmq:// a refusal for a request no longer kept: dropped', { address: message.target, msgId: message.msgId });
+      return;
+    }
+    this.logger.debug('zmq:// a stopping listener refused a request: sending it again', { address: message.target, msgId: message.msgId });
+    resend();
+  }
+
   private connectWait(giveUpAt: number): number {
     return Math.max(0, Math.min(this.settings.connectTimeoutMs, giveUpAt - Date.now()));
   }
 
   private onAnswer(message: ZmqMessage): void {
+    if (message.kind === 'unroutable' && !this.settings.useRouterProxy) {
+      this.onRefused(message);
+      return;
+    }
     if (this.proxies.onAnswer(message)) return;
     if (message.kind === 'heartbeat') {
       this.replies.deliver({ _msg_id: message.msgId });

@@ -145,6 +145,11 @@ export class PeerPool {
     return [...rotated.filter((a) => !this.isSuspect(a, now)), ...rotated.filter((a) => this.isSuspect(a, now))];
   }
 
+  /** An address to try last for a while (a listener that is stopping), without closing its DEALER. */
+  avoid(address: string): void {
+    this.suspects.set(address, Date.now() + SUSPECT_MS);
+  }
+
   /** A peer that took the message: no longer suspected. */
   trust(address: string): void {
     this.suspects.delete(address);

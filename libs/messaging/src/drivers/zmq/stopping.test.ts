@@ -1,7 +1,8 @@
 /**
  * A direct-mode listener that stops, on real sockets with the dummy matchmaker: its last replies
  * reach their callers (the socket stays open a grace after them), what still reaches it is refused
- * with an `unroutable` and executed nowhere.
+ * with an `unroutable` and executed nowhere, and a client that did not hear of the stop sends its
+ * refused calls and casts again, to another listener.
  */
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { Dealer } from 'zeromq';
@@ -10,7 +11,7 @@ import { getRpcServer } from '../../rpc/server.js';
 import { Target } from '../../rpc/target.js';
 import type { Transport } from '../../transport/transport.js';
 import { DummyMatchmaker } from './matchmaker/dummy.js';
-import { recordingLogger, sleep, uniqueName, zmqConfig, zmqTransport, type ZmqValues } from './test-support.test-helper.js';
+import { recordingLogger, sleep, uniqueName, until, zmqConfig, zmqTransport, type ZmqValues } from './test-support.test-helper.js';
 import { decodeFrames, encodeFrames, requestBody } from './wire.js';
 
 describe('zmq:// listeners that stop', () => {
@@ -79,5 +80,26 @@ describe('zmq:// listeners that stop', () => {
     await raw.send(request('call', 'after-close'));
     raw.receiveTimeout = 300;
     await expect(raw.receive()).rejects.toMatchObject({ code: 'EAGAIN' });
+  });
+
+  it('sends calls and casts a stopping listener refused to another one, when the client had not heard of the stop', async () => {
+    const logger = recordingLogger();
+    const [a, b, calling] = (await transports(3, { DEFAULT: { zmq_lookup_cache_time: 60, zmq_target_update: 60 } }, logger)) as [Transport, Transport, Transport];
+    const topic = uniqueName('refused');
+    const casts: string[] = [];
+    const stopping = await serve(a, topic, 's1', { whoami: () => 's1', note: () => void casts.push('s1') });
+    await serve(b, topic, 's2', { whoami: () => 's2', note: () => void casts.push('s2') });
+    const client = getRpcClient(calling, new Target({ topic }), { timeout: 5 });
+    expect(new Set(await Promise.all(Array.from({ length: 4 }, () => client.call({}, 'whoami'))))).toEqual(new Set(['s1', 's2']));
+    // The announcement of the stop never reaches the client: it keeps sending to s1 too.
+    vi.spyOn(DummyMatchmaker.prototype as unknown as { changed(key: string): void }, 'changed').mockImplementation(() => undefined);
+    await stopping.stop();
+    const t0 = Date.now();
+    expect(await Promise.all(Array.from({ length: 6 }, () => client.call({}, 'whoami')))).toEqual(Array(6).fill('s2'));
+    for (let i = 0; i < 4; i++) await client.cast({}, 'note');
+    await until(() => casts.length === 4, 'the four casts', 3000);
+    expect(casts).toEqual(Array(4).fill('s2'));
+    expect(Date.now() - t0).toBeLessThan(2000);
+    expect(logger.lines.some((l) => l.msg === 'zmq:// a stopping listener refused a request: sending it again')).toBe(true);
   });
 });
