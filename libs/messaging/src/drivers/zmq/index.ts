@@ -8,7 +8,8 @@
  *   zmq://127.0.0.1:6379    Redis at that host (several hosts: Sentinels), as oslo
  *   zmq+redis:// | zmq+dummy://
  *
- * Options: [DEFAULT] rpc_zmq_*, zmq_target_*, use_router_proxy, use_pub_sub, [matchmaker_redis]
+ * Options: [DEFAULT] rpc_zmq_*, zmq_target_*, zmq_connect_timeout, zmq_lookup_cache_time (how long
+ * clients keep matchmaker answers, routing-table.ts), use_router_proxy, use_pub_sub, [matchmaker_redis]
  * (URL query keys set the latter) and, for the proxy, [zmq_proxy_opts]. Notifications are
  * refused: deploy hybrid, with a broker for them.
  */

@@ -133,6 +133,23 @@ describe.skipIf(!available)('zmq:// robustness', () => {
     expect(watcher.watching).toBe(false);
   });
 
+  it('registers and unregisters although the Redis user may not PUBLISH (changes then go unannounced)', async (ctx) => {
+    const admin = new Redis({ host: '127.0.0.1', port: REDIS_PORT, lazyConnect: true });
+    cleanups.push(async () => admin.disconnect());
+    const user = uniqueName('no-publish');
+    const made = await admin.call('ACL', 'SETUSER', user, 'on', '>pw-no-publish', '~*', '&*', '+@all', '-publish').catch(() => undefined);
+    if (made === undefined) ctx.skip();
+    cleanups.push(() => admin.call('ACL', 'DELUSER', user));
+    const { conf } = await transports(0);
+    const settings = readZmqSettings(conf, TransportURL.parse(`zmq://${user}:pw-no-publish@127.0.0.1:${REDIS_PORT}`));
+    const mm = await createMatchmaker(settings);
+    cleanups.push(() => mm.close());
+    await mm.register('k', '10.0.0.1:1', 60);
+    expect(await mm.lookup('k')).toEqual(['10.0.0.1:1']);
+    await mm.unregister('k', '10.0.0.1:1');
+    expect(await mm.lookup('k')).toEqual([]);
+  });
+
   it('drops a killed listener once its record expires, and sends to the live one meanwhile', async () => {
     const { conf, t, matchmaker } = await transports(2, { DEFAULT: { zmq_target_expire: 2 } });
     const topic = uniqueName('killed');

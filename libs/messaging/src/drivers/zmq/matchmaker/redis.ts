@@ -6,8 +6,9 @@
  * a key nobody refreshes expires as a whole.
  *
  * Changes are published on `<key_prefix>:changed` (the message: the key): by the same script that
- * makes them, when a member is added (not refreshed), removed, or pruned once expired. Clients that
- * keep lookups subscribe on a connection of their own (watch).
+ * makes them, when a member is added (not refreshed), removed, or pruned once expired (a PUBLISH
+ * that fails, say refused by an ACL, never fails the registration). Clients that keep lookups
+ * subscribe on a connection of their own (watch); without the subscription they keep nothing.
  */
 import { Redis, type RedisOptions } from 'ioredis';
 import { MessageDeliveryFailure, TransportClosed } from '../../../errors.js';
@@ -35,12 +36,12 @@ else
   local last = redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')
   redis.call('PEXPIREAT', KEYS[1], last[2])
 end
-if changed > 0 then redis.call('PUBLISH', ARGV[3], ARGV[4]) end
+if changed > 0 then redis.pcall('PUBLISH', ARGV[3], ARGV[4]) end
 return 1`;
 
 /** Remove a record, and publish the change when there was one. */
 const UNREGISTER = `
-if redis.call('ZREM', KEYS[1], ARGV[1]) > 0 then redis.call('PUBLISH', ARGV[2], ARGV[3]) end
+if redis.call('ZREM', KEYS[1], ARGV[1]) > 0 then redis.pcall('PUBLISH', ARGV[2], ARGV[3]) end
 return 1`;
 
 const LOOKUP = `
