@@ -133,21 +133,39 @@ describe.skipIf(!available)('zmq:// robustness', () => {
     expect(watcher.watching).toBe(false);
   });
 
-  it('registers and unregisters although the Redis user may not PUBLISH (changes then go unannounced)', async (ctx) => {
+  it('registers although the Redis user may not PUBLISH, and keeps no lookup (saying why) when it may not SUBSCRIBE', async (ctx) => {
     const admin = new Redis({ host: '127.0.0.1', port: REDIS_PORT, lazyConnect: true });
     cleanups.push(async () => admin.disconnect());
-    const user = uniqueName('no-publish');
-    const made = await admin.call('ACL', 'SETUSER', user, 'on', '>pw-no-publish', '~*', '&*', '+@all', '-publish').catch(() => undefined);
+    const [noPublish, noSubscribe] = [uniqueName('no-publish'), uniqueName('no-subscribe')];
+    const made = await admin.call('ACL', 'SETUSER', noPublish, 'on', '>pw-acl', '~*', '&*', '+@all', '-publish').catch(() => undefined);
     if (made === undefined) ctx.skip();
-    cleanups.push(() => admin.call('ACL', 'DELUSER', user));
+    cleanups.push(() => admin.call('ACL', 'DELUSER', noPublish));
+    await admin.call('ACL', 'SETUSER', noSubscribe, 'on', '>pw-acl', '~*', '&*', '+@all', '-subscribe');
+    cleanups.push(() => admin.call('ACL', 'DELUSER', noSubscribe));
+    const url = (user: string) => `zmq://${user}:pw-acl@127.0.0.1:${REDIS_PORT}`;
     const { conf } = await transports(0);
-    const settings = readZmqSettings(conf, TransportURL.parse(`zmq://${user}:pw-no-publish@127.0.0.1:${REDIS_PORT}`));
-    const mm = await createMatchmaker(settings);
+    const mm = await createMatchmaker(readZmqSettings(conf, TransportURL.parse(url(noPublish))));
     cleanups.push(() => mm.close());
     await mm.register('k', '10.0.0.1:1', 60);
     expect(await mm.lookup('k')).toEqual(['10.0.0.1:1']);
     await mm.unregister('k', '10.0.0.1:1');
     expect(await mm.lookup('k')).toEqual([]);
+
+    const logger = recordingLogger();
+    const [serving, calling] = [await zmqTransport(conf, REDIS_URL), await zmqTransport(conf, url(noSubscribe), logger)];
+    cleanups.push(() => serving.cleanup(), () => calling.cleanup());
+    const topic = uniqueName('acl');
+    await serve(serving, topic, 's1', { whoami: () => 's1' });
+    const lookups = vi.spyOn(RedisMatchmaker.prototype, 'lookup');
+    const client = getRpcClient(calling, new Target({ topic }), { timeout: 5 });
+    for (let i = 0; i < 5; i++) expect(await client.call({}, 'whoami')).toBe('s1');
+    await until(() => logger.lines.some((l) => l.msg.startsWith('zmq:// lookups are not kept')), 'the warning', 3000);
+    for (let i = 0; i < 5; i++) expect(await client.call({}, 'whoami')).toBe('s1');
+    // One per call (and one more while the first waited for its connection): none kept.
+    expect(lookups.mock.calls.length).toBeGreaterThanOrEqual(10);
+    const warning = logger.lines.find((l) => l.msg.startsWith('zmq:// lookups are not kept'));
+    expect(warning?.fields?.['problem']).toMatch(/could not subscribe to .*:changed: NOPERM/);
+    expect(JSON.stringify(warning)).not.toMatch(/pw-acl/);
   });
 
   it('drops a killed listener once its record expires, and sends to the live one meanwhile', async () => {

@@ -115,7 +115,10 @@ export class RoutingTable {
   private fetch(key: string): Promise<readonly string[]> {
     if (!this.watchStarted && this.cacheMs > 0) {
       this.watchStarted = true;
-      this.matchmaker.watch((changed) => (changed === undefined ? this.clear() : this.invalidate(changed)));
+      this.matchmaker.watch(
+        (changed) => (changed === undefined ? this.clear() : this.invalidate(changed)),
+        (problem) => this.logger.warn('zmq:// lookups are not kept (every send asks the matchmaker): its changes cannot be watched', { problem }),
+      );
     }
     const startedAt = this.now();
     const promise: Promise<readonly string[]> = this.matchmaker.lookup(key).then(

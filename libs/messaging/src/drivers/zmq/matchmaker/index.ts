@@ -19,10 +19,10 @@ export interface Matchmaker {
   /**
    * Be told of changes, so that a client may keep answers (routing-table.ts): `onChange(key)` once
    * an address was added under `key` (not refreshed) or removed from it (unregistered, or pruned
-   * once expired), `onChange(undefined)` when changes may have been missed or the watch (re)started.
-   * Called at most once; close() ends it.
+   * once expired), `onChange(undefined)` when changes may have been missed or the watch (re)started;
+   * `onProblem` when watching fails (then nothing is kept). Called at most once; close() ends it.
    */
-  watch(onChange: (key: string | undefined) => void): void;
+  watch(onChange: (key: string | undefined) => void, onProblem?: (problem: string) => void): void;
   /** Whether changes are watched right now: a client keeps no answer while they are not. */
   readonly watching: boolean;
   close(): Promise<void>;

@@ -111,7 +111,7 @@ export class RedisMatchmaker implements Matchmaker {
    * Subscribe to the changes on a connection of its own. Watching only once the subscription is
    * confirmed; a lost connection stops it (onChange(undefined)) until it is back and subscribed again.
    */
-  watch(onChange: (key: string | undefined) => void): void {
+  watch(onChange: (key: string | undefined) => void, onProblem?: (problem: string) => void): void {
     if (this.subscriber || this.closed) return;
     const subscriber = this.client.duplicate({ autoResubscribe: false, lazyConnect: true });
     this.subscriber = subscriber;
@@ -132,7 +132,10 @@ export class RedisMatchmaker implements Matchmaker {
           this.subscribed = true;
           onChange(undefined);
         },
-        () => undefined,
+        // Refused by a server still connected (an ACL); a lost connection subscribes again once back.
+        (err: unknown) => {
+          if (subscriber.status === 'ready') onProblem?.(`the zmq:// matchmaker (${this.description}) could not subscribe to ${this.channel}: ${this.scrub((err as Error).message)}`);
+        },
       );
     });
     subscriber.connect().catch(() => undefined);
