@@ -8,50 +8,33 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { Dealer } from 'zeromq';
 import type { Config } from '../../config/config.js';
 import { getRpcClient } from '../../rpc/client.js';
-import { getRpcServer } from '../../rpc/server.js';
 import type { Transport } from '../../transport/transport.js';
 import { startZmqProxy, type ZmqProxy } from './proxy.js';
-import { proxyProcess, recordingLogger, REDIS_URL, requireRedis, serverProcess, sleep, uniqueName, until, zmqConfig, zmqTransport, type ZmqValues } from './test-support.test-helper.js';
+import { proxyProcess, recordingLogger, REDIS_URL, requireRedis, serverProcess, sleep, Started, uniqueName, until, zmqConfig, type ZmqValues } from './test-support.test-helper.js';
 import { PROTOCOL, decodeBody, decodeFrames, encodeFrames, requestBody, type ZmqMessage } from './wire.js';
 
 const available = await requireRedis();
 
 describe.skipIf(!available)('zmq:// proxy robustness', () => {
-  const cleanups: Array<() => Promise<unknown>> = [];
-  afterAll(async () => {
-    for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
-  }, 20_000);
+  const rig = new Started();
+  afterAll(() => rig.undoAll(), 20_000);
 
   const PROXY_MODE: ZmqValues = { DEFAULT: { use_router_proxy: true } };
 
   async function proxy(conf: Config, logger = recordingLogger()): Promise<ZmqProxy> {
     const started = await startZmqProxy(conf, { url: REDIS_URL, logger });
-    cleanups.push(() => started.stop(0));
+    rig.add(() => started.stop(0));
     return started;
   }
 
-  async function transports(conf: Config, count: number): Promise<Transport[]> {
-    const t: Transport[] = [];
-    for (let i = 0; i < count; i++) {
-      const transport = await zmqTransport(conf);
-      cleanups.push(() => transport.cleanup());
-      t.push(transport);
-    }
-    return t;
-  }
-
-  async function serve(transport: Transport, topic: string, server: string, endpoint: object) {
-    const s = getRpcServer(transport, { topic, server }, [endpoint]);
-    await s.start();
-    cleanups.push(() => s.stop().then(() => s.wait()));
-    return s;
-  }
+  const transports = (conf: Config, count: number) => rig.transports(count, conf);
+  const serve = rig.serve.bind(rig);
 
   /** A raw DEALER on a proxy socket, reading what comes back. */
   function raw(address: string, routingId: string): { socket: Dealer; next(): Promise<ZmqMessage> } {
     const socket = new Dealer({ linger: 0, routingId, receiveTimeout: 3000 });
     socket.connect(`tcp://${address}`);
-    cleanups.push(async () => socket.close());
+    rig.add(async () => socket.close());
     return { socket, next: async () => decodeFrames(await socket.receive()) };
   }
 
@@ -59,7 +42,7 @@ describe.skipIf(!available)('zmq:// proxy robustness', () => {
     const conf = zmqConfig(PROXY_MODE);
     const keyPrefix = conf.get<string>('matchmaker_redis', 'key_prefix');
     const doomed = await proxyProcess(['--url', REDIS_URL], { OS_DEFAULT__RPC_ZMQ_HOST: '127.0.0.1', OS_DEFAULT__RPC_ZMQ_BIND_ADDRESS: '127.0.0.1', OS_MATCHMAKER_REDIS__KEY_PREFIX: keyPrefix });
-    cleanups.push(async () => void doomed.child.kill('SIGKILL'));
+    rig.add(async () => void doomed.child.kill('SIGKILL'));
     const survivor = await proxy(conf);
     const [serving, calling] = (await transports(conf, 2)) as [Transport, Transport];
     const topic = uniqueName('failover');
@@ -97,7 +80,7 @@ describe.skipIf(!available)('zmq:// proxy robustness', () => {
     const topic = uniqueName('killed');
     await serve(serving, topic, 'live', { whoami: () => 'live' });
     const child = await serverProcess(conf, topic, 'doomed', 120, { ZMQ_USE_ROUTER_PROXY: '1' });
-    cleanups.push(async () => void child.kill('SIGKILL'));
+    rig.add(async () => void child.kill('SIGKILL'));
     await until(() => only.servers(topic).length === 2, 'both servers announced', 3000);
     const client = getRpcClient(calling, { topic }, { timeout: 2 });
     const answered = await Promise.all(Array.from({ length: 20 }, () => client.call({}, 'whoami')));

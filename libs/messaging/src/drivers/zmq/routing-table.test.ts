@@ -8,14 +8,13 @@
  */
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { getRpcClient } from '../../rpc/client.js';
-import { getRpcServer } from '../../rpc/server.js';
 import { Target } from '../../rpc/target.js';
 import type { Transport } from '../../transport/transport.js';
 import { DummyMatchmaker } from './matchmaker/dummy.js';
 import type { Matchmaker } from './matchmaker/index.js';
 import type { ZmqListener } from './listener.js';
 import { RoutingTable } from './routing-table.js';
-import { recordingLogger, sleep, uniqueName, until, zmqConfig, zmqTransport, type ZmqValues } from './test-support.test-helper.js';
+import { recordingLogger, sleep, Started, uniqueName, until, zmqConfig, type ZmqValues } from './test-support.test-helper.js';
 
 /** A matchmaker whose answers and changes the test sets, counting lookups; `hold` keeps lookups waiting until released. */
 class FakeMatchmaker implements Matchmaker {
@@ -220,29 +219,11 @@ describe('the zmq:// routing table', () => {
 });
 
 describe('zmq:// sends with kept lookups (dummy matchmaker, real sockets)', () => {
-  const cleanups: Array<() => Promise<unknown>> = [];
+  const rig = new Started();
   afterEach(() => void vi.restoreAllMocks());
-  afterAll(async () => {
-    for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
-  });
-
-  async function transports(count: number, values: ZmqValues, logger = recordingLogger()): Promise<Transport[]> {
-    const conf = zmqConfig(values);
-    const t: Transport[] = [];
-    for (let i = 0; i < count; i++) {
-      const transport = await zmqTransport(conf, 'zmq://', logger);
-      cleanups.push(() => transport.cleanup());
-      t.push(transport);
-    }
-    return t;
-  }
-
-  async function serve(transport: Transport, topic: string, server: string, endpoint: object) {
-    const s = getRpcServer(transport, { topic, server }, [endpoint]);
-    await s.start();
-    cleanups.push(() => s.stop().then(() => s.wait()));
-    return s;
-  }
+  afterAll(() => rig.undoAll());
+  const transports = (count: number, values: ZmqValues, logger = recordingLogger()) => rig.transports(count, zmqConfig(values), 'zmq://', logger);
+  const serve = rig.serve.bind(rig);
 
   /** Kept for a minute; a listener that is gone would hold a send for 5 s (zmq_connect_timeout). */
   const KEPT_LONG: ZmqValues = { DEFAULT: { zmq_lookup_cache_time: 60, zmq_target_update: 60, zmq_connect_timeout: 5 } };
@@ -282,7 +263,7 @@ describe('zmq:// sends with kept lookups (dummy matchmaker, real sockets)', () =
     // What is sent before the client sees the connection drop is lost, table or not (as after a SIGKILL).
     await sleep(100);
     const live = await serving.driver.listen(new Target({ topic, server: 's1' }), answering('live'));
-    cleanups.push(() => live.stop());
+    rig.add(() => live.stop());
     const asked = lookups.mock.calls.length;
     const t0 = Date.now();
     expect(await client.call({}, 'whoami')).toBe('live');

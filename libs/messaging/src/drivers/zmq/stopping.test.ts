@@ -7,37 +7,18 @@
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { Dealer } from 'zeromq';
 import { getRpcClient } from '../../rpc/client.js';
-import { getRpcServer } from '../../rpc/server.js';
 import { Target } from '../../rpc/target.js';
 import type { Transport } from '../../transport/transport.js';
 import { DummyMatchmaker } from './matchmaker/dummy.js';
-import { recordingLogger, sleep, uniqueName, until, zmqConfig, zmqTransport, type ZmqValues } from './test-support.test-helper.js';
+import { recordingLogger, sleep, Started, uniqueName, until, zmqConfig, type ZmqValues } from './test-support.test-helper.js';
 import { decodeFrames, encodeFrames, requestBody } from './wire.js';
 
 describe('zmq:// listeners that stop', () => {
-  const cleanups: Array<() => Promise<unknown>> = [];
+  const rig = new Started();
   afterEach(() => void vi.restoreAllMocks());
-  afterAll(async () => {
-    for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
-  });
-
-  async function transports(count: number, values: ZmqValues = {}, logger = recordingLogger()): Promise<Transport[]> {
-    const conf = zmqConfig(values);
-    const t: Transport[] = [];
-    for (let i = 0; i < count; i++) {
-      const transport = await zmqTransport(conf, 'zmq://', logger);
-      cleanups.push(() => transport.cleanup());
-      t.push(transport);
-    }
-    return t;
-  }
-
-  async function serve(transport: Transport, topic: string, server: string, endpoint: object) {
-    const s = getRpcServer(transport, { topic, server }, [endpoint]);
-    await s.start();
-    cleanups.push(() => s.stop().then(() => s.wait()));
-    return s;
-  }
+  afterAll(() => rig.undoAll());
+  const transports = (count: number, values: ZmqValues = {}, logger = recordingLogger()) => rig.transports(count, zmqConfig(values), 'zmq://', logger);
+  const serve = rig.serve.bind(rig);
 
   it('delivers the reply of a call that was in progress when its server stopped, every time', async () => {
     const [serving, calling] = (await transports(2)) as [Transport, Transport];
@@ -59,7 +40,7 @@ describe('zmq:// listeners that stop', () => {
     const server = await serve(serving, topic, 's1', { count: () => ++executed });
     const [address] = (await new DummyMatchmaker(serving.conf.get<string>('matchmaker_redis', 'key_prefix'), 'dummy').lookup(`${topic}.s1`)) as [string];
     const raw = new Dealer({ linger: 0, routingId: 'raw-refused', receiveTimeout: 2000 });
-    cleanups.push(async () => raw.close());
+    rig.add(async () => raw.close());
     raw.connect(`tcp://${address}`);
     const request = (kind: 'call' | 'cast', msgId: string) =>
       encodeFrames({ kind, target: `${address}/${topic}`, replyTo: kind === 'call' ? 'raw-refused' : '', msgId, body: requestBody({ method: 'count', args: {} }, {}, msgId, kind === 'call', undefined) });

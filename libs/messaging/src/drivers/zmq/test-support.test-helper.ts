@@ -8,6 +8,7 @@ import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { Config } from '../../config/config.js';
 import type { Logger } from '../../logging.js';
+import { getRpcServer, type RpcServer } from '../../rpc/server.js';
 import { getRpcTransport, type Transport } from '../../transport/transport.js';
 import { redisAnswers, uniqueName, until } from '../broker-probes.test-helper.js';
 import { zmqDriver } from './index.js';
@@ -102,3 +103,34 @@ export async function serverProcess(conf: Config, topic: string, server: string,
 }
 
 export { recordingLogger, sleep, uniqueName, until } from '../broker-probes.test-helper.js';
+
+/** What a suite started, undone in reverse order by undoAll() (its afterAll). */
+export class Started {
+  private readonly steps: Array<() => Promise<unknown>> = [];
+
+  add(undo: () => Promise<unknown>): void {
+    this.steps.push(undo);
+  }
+
+  /** `count` transports on one configuration, each with its own sockets. */
+  async transports(count: number, conf: Config, url = REDIS_URL, logger?: Logger): Promise<Transport[]> {
+    const made: Transport[] = [];
+    for (let i = 0; i < count; i++) {
+      const transport = await zmqTransport(conf, url, logger);
+      this.add(() => transport.cleanup());
+      made.push(transport);
+    }
+    return made;
+  }
+
+  async serve(transport: Transport, topic: string, server: string, endpoint: object): Promise<RpcServer> {
+    const rpcServer = getRpcServer(transport, { topic, server }, [endpoint]);
+    await rpcServer.start();
+    this.add(() => rpcServer.stop().then(() => rpcServer.wait()));
+    return rpcServer;
+  }
+
+  async undoAll(): Promise<void> {
+    for (const undo of this.steps.splice(0).reverse()) await undo().catch(() => undefined);
+  }
+}
