@@ -18,12 +18,10 @@ import type { Target } from '../../rpc/target.js';
 import type { DriverListener, IncomingRpc } from '../contract.js';
 import type { Matchmaker } from './matchmaker/index.js';
 import { MAX_MESSAGE_BYTES } from './peers.js';
-import { bindPort, PauseGate, RequestHandler } from './requests.js';
+import { bindPort, PauseGate, POLL_MS, readMessages, RequestHandler } from './requests.js';
 import type { ZmqSettings } from './settings.js';
 import { decodeFrames, encodeFrames, type ZmqMessage } from './wire.js';
 
-/** How often a reader waiting for requests wakes to see whether it was stopped. */
-export const POLL_MS = 250;
 /** A stopped listener's socket waits this long for its last replies to leave. */
 export const CLOSING_LINGER_MS = 1000;
 /** A stopped listener closes its socket this long after its last reply (or its stop). */
@@ -157,28 +155,13 @@ export class ZmqListener implements DriverListener {
   }
 
   /** Reads until the socket is closed: once stopped, only to refuse what still comes. */
-  private async readLoop(): Promise<void> {
-    while (!this.socketClosed) {
-      if (this.gate.paused && !this.stopped) {
-        await this.gate.resumed();
-        continue;
-      }
-      let frames: Buffer[];
-      try {
-        frames = await this.socket.receive();
-      } catch (err) {
-        if (this.socketClosed) return;
-        // EAGAIN: nothing came within POLL_MS; look at stopped/paused and read on.
-        if ((err as { code?: string }).code === 'EAGAIN') continue;
-        this.logger.error('zmq:// listener failed to read', { address: this.address, error: (err as Error).message });
-        await new Promise((resolve) => setTimeout(resolve, POLL_MS));
-        continue;
-      }
-      // A read that was already waiting when pause() came: its message waits for resume() (or is refused after a stop).
-      while (this.gate.paused && !this.stopped) await this.gate.resumed();
-      if (this.socketClosed) return;
-      this.handle(frames);
-    }
+  private readLoop(): Promise<void> {
+    return readMessages(this.socket, this.gate, {
+      reading: () => !this.socketClosed,
+      pausable: () => !this.stopped,
+      onFrames: (frames) => this.handle(frames),
+      onFailure: (error) => this.logger.error('zmq:// listener failed to read', { address: this.address, error: error.message }),
+    });
   }
 
   private handle(frames: Buffer[]): void {

@@ -14,10 +14,10 @@ import type { Logger } from '../../logging.js';
 import type { Target } from '../../rpc/target.js';
 import { uuidHex } from '../../wire/envelope.js';
 import type { DriverListener, IncomingRpc } from '../contract.js';
-import { CLOSING_LINGER_MS, POLL_MS } from './listener.js';
+import { CLOSING_LINGER_MS } from './listener.js';
 import type { Matchmaker } from './matchmaker/index.js';
 import { dealerOptions, MAX_MESSAGE_BYTES, sendWithin } from './peers.js';
-import { PauseGate, RequestHandler } from './requests.js';
+import { PauseGate, POLL_MS, readMessages, RequestHandler } from './requests.js';
 import type { ZmqSettings } from './settings.js';
 import { decodeFrames, encodeFrames, PROXY_BACKEND_KEY, registrationBody, subscription, type ZmqMessage } from './wire.js';
 
@@ -286,27 +286,12 @@ export class ZmqProxyListener implements DriverListener {
     }
   }
 
-  private async readLoop(socket: Readable, isClosed: () => boolean, onFrames: (frames: Buffer[]) => void): Promise<void> {
-    while (!this.stopped && !isClosed()) {
-      if (this.gate.paused) {
-        await this.gate.resumed();
-        continue;
-      }
-      let frames: Buffer[];
-      try {
-        frames = await socket.receive();
-      } catch (err) {
-        if (isClosed() || this.socketsClosed) return;
-        // EAGAIN: nothing came within POLL_MS; look at stopped/paused and read on.
-        if ((err as { code?: string }).code === 'EAGAIN') continue;
-        this.logger.error('zmq:// server failed to read', { server: this.routingId, error: (err as Error).message });
-        await new Promise((resolve) => setTimeout(resolve, POLL_MS));
-        continue;
-      }
-      // A read that was already waiting when pause() came: its message waits for resume().
-      while (this.gate.paused && !this.stopped) await this.gate.resumed();
-      if (this.stopped) return;
-      onFrames(frames);
-    }
+  private readLoop(socket: Readable, isClosed: () => boolean, onFrames: (frames: Buffer[]) => void): Promise<void> {
+    return readMessages(socket, this.gate, {
+      reading: () => !this.stopped && !isClosed(),
+      pausable: () => !this.stopped,
+      onFrames,
+      onFailure: (error) => this.logger.error('zmq:// server failed to read', { server: this.routingId, error: error.message }),
+    });
   }
 }

@@ -106,6 +106,47 @@ export class PauseGate {
   }
 }
 
+/** How often a reader waiting for requests wakes to see whether it was stopped. */
+export const POLL_MS = 250;
+
+/** Something to read multipart messages from, with a receiveTimeout of POLL_MS, as ZeroMQ sockets. */
+interface Receivable {
+  receive(): Promise<Buffer[]>;
+}
+
+/**
+ * The read loop of every zmq:// server socket: reads one message at a time while `reading()`, so
+ * pause() simply stops reading and ZeroMQ's queues (then TCP) hold the rest. The gate holds only
+ * while `pausable()`: a stopped listener reads on, to refuse what still comes.
+ */
+export async function readMessages(
+  socket: Receivable,
+  gate: PauseGate,
+  loop: { reading: () => boolean; pausable: () => boolean; onFrames: (frames: Buffer[]) => void; onFailure: (error: Error) => void },
+): Promise<void> {
+  while (loop.reading()) {
+    if (gate.paused && loop.pausable()) {
+      await gate.resumed();
+      continue;
+    }
+    let frames: Buffer[];
+    try {
+      frames = await socket.receive();
+    } catch (err) {
+      if (!loop.reading()) return;
+      // EAGAIN: nothing came within POLL_MS; look at stopped/paused and read on.
+      if ((err as { code?: string }).code === 'EAGAIN') continue;
+      loop.onFailure(err as Error);
+      await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+      continue;
+    }
+    // A read that was already waiting when pause() came: its message waits for resume().
+    while (gate.paused && loop.pausable()) await gate.resumed();
+    if (!loop.reading()) return;
+    loop.onFrames(frames);
+  }
+}
+
 const FIXED_PORT_TRIES = 10;
 
 /** Something that binds, as ZeroMQ sockets do. */
