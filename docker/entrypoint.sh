@@ -2,6 +2,7 @@
 # The Fjord image's entrypoint: `<app> [options…]` runs that service with the shared and its own
 # INI file from /etc/fjord (mounted from etc/compose/ by docker-compose.yml), e.g.
 #   docker run fjord:latest api      ->  node apps/api/dist/main.js --config-file /etc/fjord/fjord.conf --config-file /etc/fjord/api.conf
+#   docker run fjord:latest zmq-proxy  ->  fjord-zmq-proxy with fjord.conf and zmq-proxy.conf
 # Anything else runs as given (`docker run -it fjord:latest sh`). `exec` keeps node as PID 1, so the
 # service gets SIGTERM from `docker stop` itself and shuts down gracefully (service-kit's runService).
 set -eu
@@ -37,6 +38,12 @@ case "${1:-}" in
     fi
     set -- --config-file "${FJORD_CONFIG_DIR:-/etc/fjord}/fjord.conf" --config-file "${FJORD_CONFIG_DIR:-/etc/fjord}/${app}.conf" "$@"
     exec node "/fjord/apps/${app}/dist/main.js" "$@"
+    ;;
+  zmq-proxy)
+    # fjord-zmq-proxy, the zmq:// router proxy (profile zmq-proxy), with the shared INI file and its
+    # own; further arguments are oslo-messaging-zmq-proxy's flags (--frontend-port, --debug...).
+    shift
+    exec node /fjord/libs/messaging/dist/bin/fjord-zmq-proxy.js --config-file "${FJORD_CONFIG_DIR:-/etc/fjord}/fjord.conf" --config-file "${FJORD_CONFIG_DIR:-/etc/fjord}/zmq-proxy.conf" "$@"
     ;;
   credentials)
     # `docker compose exec identity fjord-entrypoint credentials`: the users and the client's environment.

@@ -9,7 +9,7 @@
 #                                       start our dockerd in the root namespace (no bridge, no
 #                                       iptables), build debian:bookworm-slim (debootstrap, tarball
 #                                       cached) and the stand-ins (node rabbitmq postgres kafka
-#                                       artemis; each skipped while its image carries the hash of its
+#                                       artemis redis; each skipped while its image carries the hash of its
 #                                       build inputs), then the app image from the repo's Dockerfile
 #                                       (NAME "app"), stop that dockerd. Prints each step's duration.
 #   tools/compose/compose.sh up [ARGS]  namespace + veth, our dockerd inside it (same data root),

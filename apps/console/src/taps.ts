@@ -18,7 +18,7 @@ import type { BusFeed } from './feed.js';
 /** A tap that cannot work as configured (retrying would not help), as opposed to a bus not reachable yet. */
 export class TapConfigurationError extends Error {}
 
-/** A bus of a transport no tap can read (amqp://): worth naming, not an error. */
+/** A bus of a transport no tap can read (amqp://, zmq://): worth naming, not an error. */
 export class UntappableTransport extends Error {}
 
 export interface Tap {
@@ -36,7 +36,7 @@ export interface BusTapOptions {
   notificationTopics?: readonly string[];
 }
 
-/** The transports a console can tap (AMQP 1.0 brokers and routers offer no read-only tap of everything). */
+/** The transports a console can tap (AMQP 1.0 brokers and routers offer no read-only tap of everything; zmq:// has no bus in the middle to tap). */
 export const TAPPABLE_TRANSPORTS: readonly string[] = ['memory', 'rabbit', 'kafka'];
 
 /** Taps the bus of a transport URL into `feed`. */

@@ -2,7 +2,7 @@
 # names (each skipped while its image carries the hash of its build inputs) and the app image.
 # The sourcing script sets the paths of lib/common.sh and sources lib/jars.sh and lib/dockerd.sh.
 
-standins=(node rabbitmq postgres kafka artemis) # build order
+standins=(node rabbitmq postgres kafka artemis redis) # build order
 node_version="${FJORD_COMPOSE_NODE_VERSION:-20.20.2}"
 npm_version="${FJORD_COMPOSE_NPM_VERSION:-10.8.2}"
 mirror="${FJORD_COMPOSE_MIRROR:-http://deb.debian.org/debian}"
@@ -17,6 +17,7 @@ image_tag() { # stand-in name -> the official image name it stands in for
     postgres) echo postgres:16 ;;
     kafka) echo "apache/kafka:${kafka_version}" ;;
     artemis) echo "apache/activemq-artemis:${artemis_version}" ;;
+    redis) echo redis:7 ;;
   esac
 }
 
