@@ -26,7 +26,7 @@ import { ProxyClient, type Attempt } from './proxy-client.js';
 import { ZmqProxyListener } from './proxy-listener.js';
 import { RoutingTable } from './routing-table.js';
 import type { ZmqSettings } from './settings.js';
-import { decodeBody, encodeFrames, proxyTarget, requestBody, requestTarget, type ZmqMessage } from './wire.js';
+import { checkKey, decodeBody, encodeFrames, proxyTarget, requestBody, requestTarget, type ZmqMessage } from './wire.js';
 
 export const NOTIFICATIONS_REFUSED =
   'notifications are not supported on zmq:// (the ZeroMQ driver carries RPC only): deploy hybrid, with [oslo_messaging_notifications] transport_url on a broker such as rabbit:// or kafka://';
@@ -76,7 +76,7 @@ export class ZmqDriver implements Driver {
     const call = options.waitForReply;
     const body = requestBody(request, ctxt, msgId, call, options.callMonitorTimeout);
     // The matchmaker key: topic.server for a directed message, else the topic (any server, fanout).
-    const key = target.server ? `${target.topic}.${target.server}` : target.topic;
+    const key = checkKey(target.server ? `${target.topic}.${target.server}` : target.topic, target);
     const frames = (where: string) => encodeFrames({ kind: call ? 'call' : 'cast', target: where, replyTo: call ? this.pool.routingId : '', msgId, body });
     const viaProxy = this.settings.useRouterProxy ? frames(proxyTarget(key, target.fanout === true)) : undefined;
     const attempt = (giveUpAt: number, onPeer?: (peer: Peer) => void): Promise<Attempt> =>
@@ -123,6 +123,7 @@ export class ZmqDriver implements Driver {
   async listen(target: Target, onRequest: (request: IncomingRpc) => void): Promise<DriverListener> {
     if (!target.topic || !target.server) throw new InvalidTarget('An RPC server target needs a topic and a server', target);
     if (this.closed) throw new TransportClosed('the zmq:// transport was cleaned up');
+    checkKey(`${target.topic}.${target.server}`, target);
     const onClosed = (l: AnyListener) => this.listeners.delete(l);
     const listener = this.settings.useRouterProxy
       ? new ZmqProxyListener(this.settings, this.matchmaker, this.logger, target, onRequest, onClosed)

@@ -3,7 +3,7 @@
  * for the process (the guide's all-in-one scenario).
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { MessagingTimeout, TransportClosed } from '../../errors.js';
+import { InvalidTarget, MessagingTimeout, TransportClosed } from '../../errors.js';
 import { getRpcClient } from '../../rpc/client.js';
 import { getRpcServer } from '../../rpc/server.js';
 import { Target } from '../../rpc/target.js';
@@ -70,6 +70,13 @@ describe('zmq:// with the dummy matchmaker', () => {
     expect(await mm.lookup('t')).toEqual(['127.0.0.1:2']);
     await mm.unregister('t', '127.0.0.1:2');
     expect(await mm.lookup('t')).toEqual([]);
+  });
+
+  it('refuses a topic or server name with a space, which a header cannot carry, before anything is sent or bound', async () => {
+    const t = await transport();
+    await expect(getRpcClient(t, { topic: 'my topic' }, { timeout: 1 }).call({}, 'x')).rejects.toThrow(InvalidTarget);
+    await expect(getRpcClient(t, { topic: 'ok', server: 'host 1' }, { timeout: 1 }).cast({}, 'x')).rejects.toThrow(/without spaces/);
+    await expect(t.driver.listen(new Target({ topic: 'my topic', server: 's' }), () => undefined)).rejects.toThrow(InvalidTarget);
   });
 
   it('times out a call nobody serves, and fails pending calls on cleanup', async () => {

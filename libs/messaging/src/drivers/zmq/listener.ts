@@ -185,9 +185,9 @@ export class ZmqListener implements DriverListener {
   }
 
   /**
-   * A ROUTER never blocks on send: an answer to a caller that is gone is dropped by ZeroMQ. Frame
-   * 3 is the caller's id, or for a refusal (`unroutable`) this listener's address, which the client
-   * then forgets.
+   * A ROUTER never blocks on send: an answer to a caller that is gone is dropped by ZeroMQ. The
+   * target is the caller's id, or for a refusal (`unroutable`) this listener's address, which the
+   * client then forgets.
    */
   private async answer(identity: Buffer, request: ZmqMessage, kind: 'reply' | 'heartbeat' | 'unroutable', body: Buffer, target = request.replyTo): Promise<void> {
     if (this.socketClosed) return;

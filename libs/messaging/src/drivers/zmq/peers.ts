@@ -121,7 +121,7 @@ export class PeerPool {
   private prunedAt = Date.now();
 
   constructor(
-    /** This transport's DEALERs' routing id: frame 4 of its calls, where replies go. */
+    /** This transport's DEALERs' routing id: its calls' reply-to, where replies go. */
     readonly routingId: string,
     private readonly onMessage: (message: ZmqMessage) => void,
     private readonly logger: Logger,

@@ -107,27 +107,34 @@ describe.skipIf(!available)('zmq:// proxy robustness', () => {
 
     const client = raw(router.addresses.frontend, 'raw-client');
     await client.socket.send(['garbage']);
-    await client.socket.send(['', 'zmq/9', 'call', `@proxy/${topic}`, 'raw-client', 'id-1', '{}']);
-    await client.socket.send(['', PROTOCOL, 'reply', 'someone', '', 'id-2', '{}']);
-    await client.socket.send(['', PROTOCOL, 'cast', `127.0.0.1:1/${topic}`, '', 'id-3', '{}']);
+    await client.socket.send(['', ['zmq/9', 'call', `@proxy/${topic}`, 'raw-client', 'id-1'].join(' '), '{}']);
+    await client.socket.send(['', [PROTOCOL, 'reply', 'someone', '', 'id-2'].join(' '), '{}']);
+    await client.socket.send(['', [PROTOCOL, 'cast', `127.0.0.1:1/${topic}`, '', 'id-3'].join(' '), '{}']);
     const server = raw(router.addresses.backend, 'raw-server');
     await server.socket.send(['garbage', 'more']);
-    await server.socket.send(['', PROTOCOL, 'register', '', '', 'id-4', '{not json']);
-    await server.socket.send(['', PROTOCOL, 'register', '', '', 'id-5', '{"keys":[],"ttl":1}']);
-    await server.socket.send(['', PROTOCOL, 'call', `@proxy/${topic}`, 'raw-server', 'id-6', '{}']);
+    await server.socket.send(['', [PROTOCOL, 'register', '', '', 'id-4'].join(' '), '{not json']);
+    await server.socket.send(['', [PROTOCOL, 'register', '', '', 'id-5'].join(' '), '{"keys":[],"ttl":1}']);
+    await server.socket.send(['', [PROTOCOL, 'call', `@proxy/${topic}`, 'raw-server', 'id-6'].join(' '), '{}']);
     // Well formed, for a caller that is not there: dropped quietly.
-    await server.socket.send(['', PROTOCOL, 'reply', 'nobody-here', '', 'id-7', '{}']);
+    await server.socket.send(['', [PROTOCOL, 'reply', 'nobody-here', '', 'id-7'].join(' '), '{}']);
     await until(() => router.counts.malformed === 8 && router.counts.answers === 1, 'the proxy to read it all', 3000);
     expect(logger.lines.filter((l) => l.level === 'error' && l.msg === 'Dropping a malformed zmq:// message')).toHaveLength(8);
 
     // A call whose body is not JSON passes the proxy (it never parses bodies); the server answers the error.
-    await client.socket.send(['', PROTOCOL, 'call', `@proxy/${topic}`, 'raw-client', 'id-8', '{not json']);
+    await client.socket.send(['', [PROTOCOL, 'call', `@proxy/${topic}`, 'raw-client', 'id-8'].join(' '), '{not json']);
     expect(await client.next()).toMatchObject({ kind: 'routed', msgId: 'id-8' });
     const answer = await client.next();
     expect(answer).toMatchObject({ kind: 'reply', target: 'raw-client', msgId: 'id-8' });
     expect(decodeBody(answer.body)).toMatchObject({ result: null, failure: expect.stringMatching(/MalformedMessage.*not valid JSON/) });
-    await client.socket.send(['', PROTOCOL, 'cast', '@proxy/nobody-serves-this', '', 'id-9', '{}']);
+    await client.socket.send(['', [PROTOCOL, 'cast', '@proxy/nobody-serves-this', '', 'id-9'].join(' '), '{}']);
     expect(await client.next()).toMatchObject({ kind: 'unroutable', msgId: 'id-9', body: Buffer.from(`no server of "nobody-serves-this" is connected to proxy ${router.addresses.frontend}`) });
+    // A call that names another reply-to: the answer comes back to the DEALER it came from.
+    const id10 = 'c'.repeat(32);
+    await client.socket.send(encodeFrames({ kind: 'call', target: `@proxy/${topic}`, replyTo: 'not-me', msgId: id10, body: requestBody({ method: 'echo', args: { v: 10 } }, {}, id10, true, undefined) }));
+    expect(await client.next()).toMatchObject({ kind: 'routed', msgId: id10 });
+    const echoed = await client.next();
+    expect(echoed).toMatchObject({ kind: 'reply', target: 'raw-client', msgId: id10 });
+    expect(decodeBody(echoed.body)).toMatchObject({ result: 10, failure: null });
     expect(await getRpcClient(calling, { topic }, { timeout: 5 }).call({}, 'echo', { v: 'still here' })).toBe('still here');
     expect(executed).toBe(0);
   });

@@ -20,7 +20,7 @@ import { MAX_MESSAGE_BYTES } from './peers.js';
 import { RoutingTable, type ServerEntry } from './proxy-table.js';
 import { bindPort } from './requests.js';
 import { readProxySettings, readZmqSettings, type ProxySettings, type ZmqSettings } from './settings.js';
-import { decodeFrames, decodeRegistration, describeId, encodeFrames, parseProxyTarget, PROXY_BACKEND_KEY, PROXY_FRONTEND_KEY, subscription, type ZmqKind, type ZmqMessage } from './wire.js';
+import { decodeFrames, decodeRegistration, describeId, encodeFrames, isRoutingId, parseProxyTarget, PROXY_BACKEND_KEY, PROXY_FRONTEND_KEY, subscription, type ZmqKind, type ZmqMessage } from './wire.js';
 
 /** How long a stopping proxy still passes replies on (new requests are sent to the next proxy). */
 export const DRAIN_MS = 2000;
@@ -180,6 +180,7 @@ export class ZmqProxy {
   /** A client's request: to one server of its key, or every server of its topic. */
   private async onFrontend(frames: Buffer[]): Promise<void> {
     const client = frames[0] as Buffer;
+    const callerId = client.toString('latin1');
     let message: ZmqMessage;
     let route: ReturnType<typeof parseProxyTarget>;
     try {
@@ -187,6 +188,7 @@ export class ZmqProxy {
       if (message.kind !== 'call' && message.kind !== 'cast') throw new MalformedMessage(`a ${message.kind} is not a request`);
       route = parseProxyTarget(message.target);
       if (!route) throw new MalformedMessage(`a request through a proxy goes to @proxy/<key> or @fanout/<topic>, not ${JSON.stringify(message.target.slice(0, 80))}`);
+      if (message.kind === 'call' && !isRoutingId(callerId)) throw new MalformedMessage(`a call comes from a DEALER with a printable routing id, not ${describeId(client)}`);
     } catch (err) {
       this.counts.malformed++;
       this.logger.error('Dropping a malformed zmq:// message', { side: 'frontend', from: describeId(client), error: (err as Error).message });
@@ -194,8 +196,8 @@ export class ZmqProxy {
     }
     this.counts.requests++;
     if (this.state !== 'running') return this.toClient(client, 'unroutable', message.msgId, `proxy ${this.addresses.frontend} is stopping`);
-    // A call's reply-to is the DEALER it came from, whatever frame 4 said: replies go back there.
-    const out = message.kind === 'call' ? [...frames.slice(1, 5), client, ...frames.slice(6)] : frames.slice(1);
+    // A call's reply-to is the DEALER it came from, whatever the client said: replies go back there.
+    const out = message.kind === 'call' && message.replyTo !== callerId ? encodeFrames({ ...message, replyTo: callerId }) : frames.slice(1);
     const problem = route.fanout ? await this.fanout(route.key, out) : await this.toOne(route.key, message.msgId, out);
     await this.toClient(client, problem === undefined ? 'routed' : 'unroutable', message.msgId, problem ?? '');
   }
@@ -262,7 +264,7 @@ export class ZmqProxy {
       return;
     }
     this.counts.answers++;
-    // Frame 3 of an answer is the caller's routing id: its DEALER on our frontend.
+    // An answer's target is the caller's routing id: its DEALER on our frontend.
     await this.send(this.frontend, [Buffer.from(message.target, 'latin1'), ...frames.slice(1)], `a ${message.kind}`, server);
   }
 

@@ -1,18 +1,23 @@
 import { describe, expect, it } from 'vitest';
-import { MalformedMessage } from '../../errors.js';
-import { FRAME_COUNT, PROTOCOL, decodeBody, decodeFrames, decodeRegistration, describeId, encodeFrames, parseProxyTarget, proxyTarget, registrationBody, replyBody, requestBody, requestTarget, subscription, targetKey } from './wire.js';
+import { InvalidTarget, MalformedMessage } from '../../errors.js';
+import { FRAME_COUNT, PROTOCOL, checkKey, decodeBody, decodeFrames, decodeRegistration, describeId, encodeFrames, parseProxyTarget, proxyTarget, registrationBody, replyBody, requestBody, requestTarget, subscription, targetKey } from './wire.js';
 
 const frames = (...parts: string[]) => parts.map((p) => Buffer.from(p));
+/** A message as raw frames: the delimiter, the header's fields joined by spaces, the body. */
+const raw = (kind: string, target: string, replyTo: string, id: string, body = '') => frames('', [PROTOCOL, kind, target, replyTo, id].join(' '), body);
 
 describe('zmq:// frames', () => {
-  it('carries a call as seven frames whose body is the oslo 2.0 envelope', () => {
+  it('carries a call as three frames: the delimiter, a header of five fields, and the oslo 2.0 envelope', () => {
     const body = requestBody({ method: 'echo', args: { v: 'é' }, version: '1.2' }, { request_id: 'req-1' }, 'a'.repeat(32), true, 4);
-    const encoded = encodeFrames({ kind: 'call', target: '10.0.0.1:50000', replyTo: 'client/1', msgId: 'a'.repeat(32), body });
+    const encoded = encodeFrames({ kind: 'call', target: '10.0.0.1:50000/compute', replyTo: 'client/1', msgId: 'a'.repeat(32), body });
     expect(encoded).toHaveLength(FRAME_COUNT);
-    expect(encoded.slice(0, 6).map(String)).toEqual(['', PROTOCOL, 'call', '10.0.0.1:50000', 'client/1', 'a'.repeat(32)]);
-    expect(JSON.parse(String(encoded[6]))).toHaveProperty(['oslo.version'], '2.0');
+    expect(encoded.slice(0, 2).map(String)).toEqual(['', `fjord-zmq/2 call 10.0.0.1:50000/compute client/1 ${'a'.repeat(32)}`]);
+    expect(JSON.parse(String(encoded[2]))).toHaveProperty(['oslo.version'], '2.0');
     const decoded = decodeFrames(encoded);
-    expect(decoded).toMatchObject({ kind: 'call', target: '10.0.0.1:50000', replyTo: 'client/1', msgId: 'a'.repeat(32) });
+    expect(decoded).toMatchObject({ kind: 'call', target: '10.0.0.1:50000/compute', replyTo: 'client/1', msgId: 'a'.repeat(32) });
+    // Empty fields leave two spaces side by side.
+    expect(String(encodeFrames({ kind: 'registered', target: '', replyTo: '', msgId: 'r1', body: Buffer.alloc(0) })[1])).toBe('fjord-zmq/2 registered   r1');
+    expect(decodeFrames(raw('unregister', '', '', 'r2'))).toMatchObject({ kind: 'unregister', target: '', replyTo: '', msgId: 'r2' });
     expect(decodeBody(decoded.body)).toEqual({
       method: 'echo',
       args: { v: 'é' },
@@ -47,10 +52,17 @@ describe('zmq:// frames', () => {
     expect(() => decodeRegistration(Buffer.from('{"keys":[],"ttl":1}'))).toThrow(/1 to 16 non-empty strings/);
     expect(() => decodeRegistration(Buffer.from('{"keys":["t"],"ttl":"x"}'))).toThrow(MalformedMessage);
     for (const kind of ['routed', 'unroutable', 'register', 'registered', 'unregister', 'subscribed']) {
-      expect(decodeFrames(frames('', PROTOCOL, kind, '', '', 'id', '')).kind).toBe(kind);
+      expect(decodeFrames(raw(kind, '', '', 'id')).kind).toBe(kind);
     }
     expect(describeId(Buffer.from('host/1/abc'))).toBe('host/1/abc');
     expect(describeId(Buffer.from([0, 0x6b, 0x8b, 0x45, 0x67]))).toBe('0x006b8b4567');
+  });
+
+  it('refuses a topic or server name a header cannot carry, naming the target', () => {
+    expect(checkKey('compute.host-1', {})).toBe('compute.host-1');
+    expect(() => checkKey('my topic', { topic: 'my topic' })).toThrow(InvalidTarget);
+    expect(() => checkKey('my topic', { topic: 'my topic' })).toThrow(/without spaces, 512 characters at most/);
+    expect(() => checkKey('t'.repeat(513), {})).toThrow(InvalidTarget);
   });
 
   it('carries a reply as result, failure and ending, as the amqp drivers do', () => {
@@ -62,12 +74,16 @@ describe('zmq:// frames', () => {
       expect(() => decodeFrames(parts)).toThrow(MalformedMessage);
       expect(() => decodeFrames(parts)).toThrow(message);
     };
-    bad(frames('garbage'), /expected 7 frames after the routing id, got 1/);
-    bad(frames('x', PROTOCOL, 'cast', 't', '', 'id', '{}'), /frame 0 must be the empty delimiter/);
-    bad(frames('', 'zmq/9', 'cast', 't', '', 'id', '{}'), /unknown protocol "zmq\/9"/);
-    bad(frames('', PROTOCOL, 'bogus', 't', '', 'id', '{}'), /unknown message kind "bogus"/);
-    bad(frames('', PROTOCOL, 'cast', 't', '', '', '{}'), /message id/);
-    bad(frames('', PROTOCOL, 'call', 't', '', 'id', '{}'), /a call needs a reply-to routing id/);
+    bad(frames('garbage'), /expected 3 frames after the routing id, got 1/);
+    bad(frames('', 'fjord-zmq/1', 'cast', 't', '', 'id', '{}'), /a fjord-zmq\/1 message \(seven frames\) from a peer not upgraded/);
+    bad(frames('x', `${PROTOCOL} cast t  id`, '{}'), /frame 0 must be the empty delimiter/);
+    bad(frames('', 'zmq/9 cast t  id', '{}'), /unknown protocol "zmq\/9"/);
+    bad(frames('', `${PROTOCOL} cast t id`, '{}'), /5 space-separated fields, got 4/);
+    bad(frames('', `${PROTOCOL} cast a b c id`, '{}'), /5 space-separated fields, got 6/);
+    bad(frames('', `${PROTOCOL} ${'x'.repeat(1100)}`, '{}'), /a header of 1112 bytes/);
+    bad(raw('bogus', 't', '', 'id', '{}'), /unknown message kind "bogus"/);
+    bad(raw('cast', 't', '', '', '{}'), /message id/);
+    bad(raw('call', 't', '', 'id', '{}'), /a call needs a reply-to routing id/);
     expect(() => decodeBody(Buffer.from('{not json'))).toThrow(MalformedMessage);
   });
 });
