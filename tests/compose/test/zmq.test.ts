@@ -5,7 +5,6 @@
  * fjord-zmq-proxy. In each, a server boots through the scheduler and a compute host, and metering
  * sees it; the records in Redis show who found whom.
  */
-import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Cloud, waitFor } from '@fjord/e2e-tests';
 import { requireComposeStack, upStack, type Stack } from '../src/stack.js';
@@ -18,18 +17,11 @@ async function records(stack: Stack, key: string): Promise<string[]> {
   return text.split('\n').map((line) => line.trim()).filter(Boolean);
 }
 
+/** A boot with a volume (cinder's RPC too) to ACTIVE, and metering holding its events under its request id. */
 async function bootsAndIsMetered(cloud: Cloud, name: string): Promise<void> {
-  const requestId = `req-${randomUUID()}`;
-  const created = await cloud.boot({ name }, requestId);
-  expect(created.status).toBe(202);
-  expect((await cloud.waitForStatus(created.body.server.id, ['ACTIVE', 'ERROR'], 60_000)).status).toBe('ACTIVE');
-  const events = await waitFor(
-    'metering to see the boot',
-    () => cloud.events({ request_id: requestId, limit: '100' }),
-    (found) => found.some((e) => e['event_type'] === 'compute.instance.create.end'),
-    30_000,
-    500,
-  );
+  const { requestId, server, volume, events } = await cloud.bootWithVolume(name, 60_000);
+  expect({ status: server.status, fault: server.fault }).toEqual({ status: 'ACTIVE' });
+  expect(volume?.attachments[0].server_id).toBe(server.id);
   expect(new Set(events.map((e) => e['request_id']))).toEqual(new Set([requestId]));
 }
 
@@ -61,7 +53,7 @@ describe.runIf(ready)('docker compose --env-file etc/compose/zmq.env up: RPC on 
     expect(reached.trim()).toBe('connected');
   });
 
-  it('boots a server to ACTIVE, and metering gets its events over Kafka with the request id', async () => {
+  it('boots a server with a volume to ACTIVE, and metering gets its events over Kafka with the request id', async () => {
     await bootsAndIsMetered(cloud, 'zmq-vm');
   });
 
@@ -103,7 +95,7 @@ describe.runIf(ready)('docker compose --env-file etc/compose/zmq-proxy.env up: z
     expect(await records(stack, 'compute.compute1')).toEqual([]);
   });
 
-  it('boots a server to ACTIVE through the proxy, and metering gets its events', async () => {
+  it('boots a server with a volume to ACTIVE through the proxy, and metering gets its events', async () => {
     await bootsAndIsMetered(cloud, 'zmq-proxy-vm');
   });
 
