@@ -14,6 +14,8 @@ export async function keepCpusAwake(): Promise<() => void> {
   const spinners: ChildProcess[] = [];
   for (let i = 0; i < availableParallelism(); i++) {
     const child = spawn(process.execPath, ['-e', 'for (;;);'], { stdio: 'ignore' });
+    // Never what keeps the benchmark alive: it kills them when it stops (or its exit does).
+    child.unref();
     spinners.push(child);
     if (child.pid !== undefined) setPriority(child.pid, 19);
   }
