@@ -18,6 +18,9 @@ describe('zmq:// frames', () => {
     // Empty fields leave two spaces side by side.
     expect(String(encodeFrames({ kind: 'registered', target: '', replyTo: '', msgId: 'r1', body: Buffer.alloc(0) })[1])).toBe('fjord-zmq/2 registered   r1');
     expect(decodeFrames(raw('unregister', '', '', 'r2'))).toMatchObject({ kind: 'unregister', target: '', replyTo: '', msgId: 'r2' });
+    // Topics are any text without a space: the header is UTF-8.
+    const topic = encodeFrames({ kind: 'cast', target: '10.0.0.1:50000/計算.hôte', replyTo: '', msgId: 'u1', body: Buffer.alloc(0) });
+    expect(decodeFrames(topic).target).toBe('10.0.0.1:50000/計算.hôte');
     expect(decodeBody(decoded.body)).toEqual({
       method: 'echo',
       args: { v: 'é' },

@@ -5,7 +5,7 @@
  *
  *   0  ""       empty delimiter: the end of the routing envelope, as REQ/REP use it, so a ROUTER
  *               proxy can push and pop routing ids in front of it
- *   1  header   five fields separated by single spaces (ASCII, none may hold a space):
+ *   1  header   five fields separated by single spaces (UTF-8, none may hold a space):
  *               `fjord-zmq/2 <kind> <target> <reply-to> <message id>`, an empty field leaving two
  *               spaces side by side
  *        kind        "call" | "cast" (client to listener or proxy), "reply" | "heartbeat" (listener
@@ -88,7 +88,7 @@ const OLD_PROTOCOL = Buffer.from('fjord-zmq/1');
 /** The frames after the routing ids. The fields must hold no space (see `checkKey`). */
 export function encodeFrames(message: ZmqMessage): Buffer[] {
   const header = `${PROTOCOL} ${message.kind} ${message.target} ${message.replyTo} ${message.msgId}`;
-  return [EMPTY, Buffer.from(header, 'latin1'), message.body];
+  return [EMPTY, Buffer.from(header), message.body];
 }
 
 const EMPTY = Buffer.alloc(0);
@@ -102,7 +102,7 @@ export function decodeFrames(frames: readonly Buffer[]): ZmqMessage {
   const [delimiter, header, body] = frames as [Buffer, Buffer, Buffer];
   if (delimiter.length !== 0) throw new MalformedMessage('frame 0 must be the empty delimiter');
   if (header.length > 1024) throw new MalformedMessage(`a header of ${header.length} bytes (at most 1024)`);
-  const fields = header.toString('latin1').split(SEPARATOR);
+  const fields = header.toString('utf8').split(SEPARATOR);
   if (fields[0] !== PROTOCOL) throw new MalformedMessage(`unknown protocol ${JSON.stringify(fields[0]?.slice(0, 40))} (expected "${PROTOCOL}")`);
   if (fields.length !== 5) throw new MalformedMessage(`the header needs 5 space-separated fields, got ${fields.length}`);
   const [, kind, target, replyTo, msgId] = fields as [string, string, string, string, string];
