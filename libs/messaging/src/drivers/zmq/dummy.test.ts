@@ -72,11 +72,17 @@ describe('zmq:// with the dummy matchmaker', () => {
     expect(await mm.lookup('t')).toEqual([]);
   });
 
-  it('refuses a topic or server name with a space, which a header cannot carry, before anything is sent or bound', async () => {
+  it('refuses a topic or server name with a space, which a header cannot carry, before anything is sent or bound; carries any other', async () => {
     const t = await transport();
     await expect(getRpcClient(t, { topic: 'my topic' }, { timeout: 1 }).call({}, 'x')).rejects.toThrow(InvalidTarget);
     await expect(getRpcClient(t, { topic: 'ok', server: 'host 1' }, { timeout: 1 }).cast({}, 'x')).rejects.toThrow(/without spaces/);
     await expect(t.driver.listen(new Target({ topic: 'my topic', server: 's' }), () => undefined)).rejects.toThrow(InvalidTarget);
+    // Any other text travels, in any script.
+    const topic = uniqueName('計算-hôte');
+    const server = getRpcServer(t, { topic, server: 'nœud' }, [{ echo: (_c: unknown, args: { v: unknown }) => args.v }]);
+    await server.start();
+    cleanups.push(() => server.stop());
+    expect(await getRpcClient(t, { topic, server: 'nœud' }, { timeout: 5 }).call({}, 'echo', { v: 'ok' })).toBe('ok');
   });
 
   it('times out a call nobody serves, and fails pending calls on cleanup', async () => {
