@@ -7,6 +7,7 @@
  * awake. A busy host never lets them halt; an idle one always does; both are worth measuring.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
 import { availableParallelism, setPriority } from 'node:os';
 
 /** Starts the spinners; the returned function stops them. */
@@ -28,6 +29,5 @@ export async function keepCpusAwake(): Promise<() => void> {
 
 /** The CPU idle driver (Linux), to print beside results it affects: "haltpoll", "intel_idle"… */
 export async function cpuIdleDriver(): Promise<string> {
-  const { readFile } = await import('node:fs/promises');
   return (await readFile('/sys/devices/system/cpu/cpuidle/current_driver', 'utf8').catch(() => 'unknown')).trim();
 }
