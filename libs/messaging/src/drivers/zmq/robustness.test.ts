@@ -17,37 +17,25 @@ import { TransportURL } from '../../transport/url.js';
 import { createMatchmaker, type Matchmaker } from './matchmaker/index.js';
 import { RedisMatchmaker } from './matchmaker/redis.js';
 import { readZmqSettings } from './settings.js';
-import { REDIS_PORT, REDIS_URL, freePort, recordingLogger, serverProcess, requireRedis, sleep, uniqueName, until, zmqConfig, zmqTransport, type ZmqValues } from './test-support.test-helper.js';
+import { KEPT_LONG, REDIS_PORT, REDIS_URL, Started, freePort, reachesRestartedServer, recordingLogger, serverProcess, requireRedis, sleep, uniqueName, until, zmqConfig, zmqTransport, type ZmqValues } from './test-support.test-helper.js';
 import { PROTOCOL, decodeBody, decodeFrames, encodeFrames, requestBody } from './wire.js';
 
 const available = await requireRedis();
 
 describe.skipIf(!available)('zmq:// robustness', () => {
-  const cleanups: Array<() => Promise<unknown>> = [];
-  afterAll(async () => {
-    for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
-  }, 20_000);
+  const rig = new Started();
+  afterAll(() => rig.undoAll(), 20_000);
   afterEach(() => void vi.restoreAllMocks());
 
   async function transports(count: number, values: ZmqValues = {}, logger = recordingLogger()): Promise<{ conf: Config; t: Transport[]; matchmaker: Matchmaker }> {
     const conf = zmqConfig(values);
-    const t: Transport[] = [];
-    for (let i = 0; i < count; i++) {
-      const transport = await zmqTransport(conf, REDIS_URL, logger);
-      cleanups.push(() => transport.cleanup());
-      t.push(transport);
-    }
+    const t = await rig.transports(count, conf, REDIS_URL, logger);
     const matchmaker = await createMatchmaker(readZmqSettings(conf, TransportURL.parse(REDIS_URL)));
-    cleanups.push(() => matchmaker.close());
+    rig.add(() => matchmaker.close());
     return { conf, t, matchmaker };
   }
 
-  async function serve(transport: Transport, topic: string, server: string, endpoint: object) {
-    const s = getRpcServer(transport, { topic, server }, [endpoint]);
-    await s.start();
-    cleanups.push(() => s.stop().then(() => s.wait()));
-    return s;
-  }
+  const serve = rig.serve.bind(rig);
 
   it('recovers when a server restarts: a call made meanwhile waits for the new one', async () => {
     const { t } = await transports(2);
@@ -66,26 +54,8 @@ describe.skipIf(!available)('zmq:// robustness', () => {
 
   it('reaches a server restarted on a new port at once, although clients keep lookups for a minute', async () => {
     const lookups = vi.spyOn(RedisMatchmaker.prototype, 'lookup');
-    // A listener that is gone would hold a send for 5 s (zmq_connect_timeout).
-    const { t } = await transports(2, { DEFAULT: { zmq_lookup_cache_time: 60, zmq_target_update: 60, zmq_connect_timeout: 5 } });
-    const topic = uniqueName('kept');
-    const first = await serve(t[0] as Transport, topic, 's1', { whoami: () => 'first' });
-    const client = getRpcClient(t[1] as Transport, new Target({ topic }), { timeout: 10 });
-    expect(await client.call({}, 'whoami')).toBe('first');
-    // Kept once the client watches the matchmaker's changes: no more lookups.
-    await sleep(100);
-    expect(await client.call({}, 'whoami')).toBe('first');
-    const asked = lookups.mock.calls.length;
-    for (let i = 0; i < 20; i++) expect(await client.call({}, 'whoami')).toBe('first');
-    expect(lookups.mock.calls.length).toBe(asked);
-
-    await first.stop();
-    await first.wait();
-    await serve(t[0] as Transport, topic, 's1', { whoami: () => 'second' });
-    const t0 = Date.now();
-    expect(await client.call({}, 'whoami')).toBe('second');
-    expect(await client.prepare({ server: 's1' }).call({}, 'whoami')).toBe('second');
-    expect(Date.now() - t0).toBeLessThan(2000);
+    const { t } = await transports(2, KEPT_LONG);
+    await reachesRestartedServer(rig, t[0] as Transport, t[1] as Transport, lookups);
   });
 
   it('sends nothing more to a server that stops while it finishes a call, although clients kept its address', async () => {
@@ -112,7 +82,7 @@ describe.skipIf(!available)('zmq:// robustness', () => {
     const { conf } = await transports(0);
     const settings = readZmqSettings(conf, TransportURL.parse(REDIS_URL));
     const [watcher, registrar] = [await createMatchmaker(settings), await createMatchmaker(settings)];
-    cleanups.push(() => watcher.close(), () => registrar.close());
+    rig.add(() => watcher.close(), () => registrar.close());
     const changes: Array<string | undefined> = [];
     expect(watcher.watching).toBe(false);
     watcher.watch((key) => changes.push(key));
@@ -135,17 +105,17 @@ describe.skipIf(!available)('zmq:// robustness', () => {
 
   it('registers although the Redis user may not PUBLISH, and keeps no lookup (saying why) when it may not SUBSCRIBE', async (ctx) => {
     const admin = new Redis({ host: '127.0.0.1', port: REDIS_PORT, lazyConnect: true });
-    cleanups.push(async () => admin.disconnect());
+    rig.add(async () => admin.disconnect());
     const [noPublish, noSubscribe] = [uniqueName('no-publish'), uniqueName('no-subscribe')];
     const made = await admin.call('ACL', 'SETUSER', noPublish, 'on', '>pw-acl', '~*', '&*', '+@all', '-publish').catch(() => undefined);
     if (made === undefined) ctx.skip();
-    cleanups.push(() => admin.call('ACL', 'DELUSER', noPublish));
+    rig.add(() => admin.call('ACL', 'DELUSER', noPublish));
     await admin.call('ACL', 'SETUSER', noSubscribe, 'on', '>pw-acl', '~*', '&*', '+@all', '-subscribe');
-    cleanups.push(() => admin.call('ACL', 'DELUSER', noSubscribe));
+    rig.add(() => admin.call('ACL', 'DELUSER', noSubscribe));
     const url = (user: string) => `zmq://${user}:pw-acl@127.0.0.1:${REDIS_PORT}`;
     const { conf } = await transports(0);
     const mm = await createMatchmaker(readZmqSettings(conf, TransportURL.parse(url(noPublish))));
-    cleanups.push(() => mm.close());
+    rig.add(() => mm.close());
     await mm.register('k', '10.0.0.1:1', 60);
     expect(await mm.lookup('k')).toEqual(['10.0.0.1:1']);
     await mm.unregister('k', '10.0.0.1:1');
@@ -153,7 +123,7 @@ describe.skipIf(!available)('zmq:// robustness', () => {
 
     const logger = recordingLogger();
     const [serving, calling] = [await zmqTransport(conf, REDIS_URL), await zmqTransport(conf, url(noSubscribe), logger)];
-    cleanups.push(() => serving.cleanup(), () => calling.cleanup());
+    rig.add(() => serving.cleanup(), () => calling.cleanup());
     const topic = uniqueName('acl');
     await serve(serving, topic, 's1', { whoami: () => 's1' });
     const lookups = vi.spyOn(RedisMatchmaker.prototype, 'lookup');
@@ -173,7 +143,7 @@ describe.skipIf(!available)('zmq:// robustness', () => {
     const topic = uniqueName('killed');
     await serve(t[0] as Transport, topic, 'live', { whoami: () => 'live' });
     const child = await serverProcess(conf, topic, 'doomed', 2);
-    cleanups.push(async () => void child.kill('SIGKILL'));
+    rig.add(async () => void child.kill('SIGKILL'));
     const [doomed] = await matchmaker.lookup(`${topic}.doomed`);
     expect((await matchmaker.lookup(topic)).sort()).toEqual([...(await matchmaker.lookup(`${topic}.live`)), doomed].sort());
     const client = getRpcClient(t[1] as Transport, new Target({ topic }), { timeout: 5 });
@@ -192,7 +162,7 @@ describe.skipIf(!available)('zmq:// robustness', () => {
     expect(live).not.toContain(doomed);
     // Physically gone too: pruned from the topic's set by the live listener's refresh, its own key expired.
     const redis = new Redis({ host: '127.0.0.1', port: REDIS_PORT, lazyConnect: true });
-    cleanups.push(async () => redis.disconnect());
+    rig.add(async () => redis.disconnect());
     const prefix = conf.get<string>('matchmaker_redis', 'key_prefix');
     await sleep(800);
     expect(await redis.zscore(`${prefix}:${topic}`, doomed as string)).toBeNull();
@@ -210,7 +180,7 @@ describe.skipIf(!available)('zmq:// robustness', () => {
     await serve(t[0] as Transport, topic, 's1', { count: () => ++executed, echo: (_c: unknown, args: { v: unknown }) => args.v });
     const [address] = (await matchmaker.lookup(`${topic}.s1`)) as [string];
     const raw = new Dealer({ linger: 0, routingId: 'raw-test', receiveTimeout: 3000 });
-    cleanups.push(async () => raw.close());
+    rig.add(async () => raw.close());
     raw.connect(`tcp://${address}`);
     await raw.send(['garbage']);
     await raw.send(['', ['zmq/9', 'cast', address, '', 'id-1'].join(' '), '{}']);
@@ -246,7 +216,7 @@ describe.skipIf(!available)('zmq:// robustness', () => {
   it('names the Redis that is down, never its password', async () => {
     const port = await freePort();
     const transport = await zmqTransport(zmqConfig(), `zmq://:s3cret-pw@127.0.0.1:${port}`);
-    cleanups.push(() => transport.cleanup());
+    rig.add(() => transport.cleanup());
     const down = new RegExp(`The zmq:// matchmaker \\(redis at 127\\.0\\.0\\.1:${port}\\) could not .*: unreachable \\(connect ECONNREFUSED 127\\.0\\.0\\.1:${port}\\)`);
     const server = getRpcServer(transport, { topic: 'down', server: 's1' }, [{}]);
     const refused = await server.start().catch((err: Error) => err);
@@ -265,7 +235,7 @@ describe.skipIf(!available)('zmq:// robustness', () => {
     const { conf } = await transports(0);
     const settings = readZmqSettings(conf, TransportURL.parse(REDIS_URL));
     const [mm, other] = [await createMatchmaker(settings), await createMatchmaker({ ...settings, keyPrefix: uniqueName('other') })];
-    cleanups.push(() => mm.close(), () => other.close());
+    rig.add(() => mm.close(), () => other.close());
     await mm.register('k', '10.0.0.1:1', 1);
     await mm.register('k', '10.0.0.2:2', 0);
     expect((await mm.lookup('k')).sort()).toEqual(['10.0.0.1:1', '10.0.0.2:2']);

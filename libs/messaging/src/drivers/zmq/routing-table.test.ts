@@ -14,7 +14,7 @@ import { DummyMatchmaker } from './matchmaker/dummy.js';
 import type { Matchmaker } from './matchmaker/index.js';
 import type { ZmqListener } from './listener.js';
 import { RoutingTable } from './routing-table.js';
-import { recordingLogger, sleep, Started, uniqueName, until, zmqConfig, type ZmqValues } from './test-support.test-helper.js';
+import { KEPT_LONG, reachesRestartedServer, recordingLogger, sleep, Started, uniqueName, until, zmqConfig, type ZmqValues } from './test-support.test-helper.js';
 
 /** A matchmaker whose answers and changes the test sets, counting lookups; `hold` keeps lookups waiting until released. */
 class FakeMatchmaker implements Matchmaker {
@@ -225,28 +225,11 @@ describe('zmq:// sends with kept lookups (dummy matchmaker, real sockets)', () =
   const transports = (count: number, values: ZmqValues, logger = recordingLogger()) => rig.transports(count, zmqConfig(values), 'zmq://', logger);
   const serve = rig.serve.bind(rig);
 
-  /** Kept for a minute; a listener that is gone would hold a send for 5 s (zmq_connect_timeout). */
-  const KEPT_LONG: ZmqValues = { DEFAULT: { zmq_lookup_cache_time: 60, zmq_target_update: 60, zmq_connect_timeout: 5 } };
 
   it('reaches a server restarted on a new port at once, although its old address was kept', async () => {
     const lookups = vi.spyOn(DummyMatchmaker.prototype, 'lookup');
     const [serving, calling] = (await transports(2, KEPT_LONG)) as [Transport, Transport];
-    const topic = uniqueName('kept-restart');
-    const first = await serve(serving, topic, 's1', { whoami: () => 'first' });
-    const client = getRpcClient(calling, new Target({ topic }), { timeout: 10 });
-    expect(await client.call({}, 'whoami')).toBe('first');
-    const asked = lookups.mock.calls.length;
-    for (let i = 0; i < 20; i++) expect(await client.call({}, 'whoami')).toBe('first');
-    expect(lookups.mock.calls.length).toBe(asked);
-
-    await first.stop();
-    await first.wait();
-    await serve(serving, topic, 's1', { whoami: () => 'second' });
-    const t0 = Date.now();
-    expect(await client.call({}, 'whoami')).toBe('second');
-    // The kept address took no connection, the matchmaker no longer listed it: no 5 s wait.
-    expect(Date.now() - t0).toBeLessThan(2000);
-    expect(lookups.mock.calls.length).toBeGreaterThan(asked);
+    await reachesRestartedServer(rig, serving, calling, lookups);
   });
 
   it('forgets a kept address that takes no connection, and looks the key up again', async () => {

@@ -4,13 +4,16 @@
  * prefix per configuration so suites never see each other's records.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { expect, type MockInstance } from 'vitest';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { Config } from '../../config/config.js';
 import type { Logger } from '../../logging.js';
+import { getRpcClient } from '../../rpc/client.js';
 import { getRpcServer, type RpcServer } from '../../rpc/server.js';
+import { Target } from '../../rpc/target.js';
 import { getRpcTransport, type Transport } from '../../transport/transport.js';
-import { redisAnswers, uniqueName, until } from '../broker-probes.test-helper.js';
+import { redisAnswers, sleep, uniqueName, until } from '../broker-probes.test-helper.js';
 import { zmqDriver } from './index.js';
 
 export const REDIS_PORT = Number(process.env['FJORD_REDIS_PORT'] ?? 6379);
@@ -108,8 +111,8 @@ export { recordingLogger, sleep, uniqueName, until } from '../broker-probes.test
 export class Started {
   private readonly steps: Array<() => Promise<unknown>> = [];
 
-  add(undo: () => Promise<unknown>): void {
-    this.steps.push(undo);
+  add(...undo: Array<() => Promise<unknown>>): void {
+    this.steps.push(...undo);
   }
 
   /** `count` transports on one configuration, each with its own sockets. */
@@ -133,4 +136,37 @@ export class Started {
   async undoAll(): Promise<void> {
     for (const undo of this.steps.splice(0).reverse()) await undo().catch(() => undefined);
   }
+}
+
+/** Clients keep lookups for a minute; a listener that is gone would hold a send for 5 s (zmq_connect_timeout). */
+export const KEPT_LONG: ZmqValues = { DEFAULT: { zmq_lookup_cache_time: 60, zmq_target_update: 60, zmq_connect_timeout: 5 } };
+
+/**
+ * A server restarted on a new port is reached at once (well within zmq_connect_timeout), although
+ * the client kept its old address: `serving` and `calling` transports of KEPT_LONG, `lookups` a spy
+ * on the matchmaker's lookup. Any matchmaker: with Redis the change feed drops the old address,
+ * with the dummy one the stalled send's recheck does.
+ */
+export async function reachesRestartedServer(rig: Started, serving: Transport, calling: Transport, lookups: MockInstance): Promise<void> {
+  const topic = uniqueName('kept-restart');
+  const first = await rig.serve(serving, topic, 's1', { whoami: () => 'first' });
+  const client = getRpcClient(calling, new Target({ topic }), { timeout: 10 });
+  expect(await client.call({}, 'whoami')).toBe('first');
+  // Kept once the client watches the matchmaker's changes (Redis): no more lookups.
+  await sleep(100);
+  expect(await client.call({}, 'whoami')).toBe('first');
+  const asked = lookups.mock.calls.length;
+  for (let i = 0; i < 20; i++) expect(await client.call({}, 'whoami')).toBe('first');
+  expect(lookups.mock.calls.length).toBe(asked);
+
+  await first.stop();
+  await first.wait();
+  await rig.serve(serving, topic, 's1', { whoami: () => 'second' });
+  const t0 = Date.now();
+  expect(await client.call({}, 'whoami')).toBe('second');
+  // The kept address is no longer listed (or took no connection): no 5 s wait.
+  expect(Date.now() - t0).toBeLessThan(2000);
+  expect(lookups.mock.calls.length).toBeGreaterThan(asked);
+  expect(await client.prepare({ server: 's1' }).call({}, 'whoami')).toBe('second');
+  expect(Date.now() - t0).toBeLessThan(2000);
 }
